@@ -1,0 +1,1 @@
+"""Per-field normalizers: raw cell text in, API-ready value and problems out."""
