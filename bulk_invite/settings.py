@@ -65,7 +65,28 @@ class Settings:
     resend_unknown: bool = False
     retry_ambiguous: bool = False
     dry_run: bool = False
+    sandbox: bool = False
     lock_wait: float = 0.0
+
+    def public(self) -> dict[str, object]:
+        """The settings worth reporting (never the key), for summaries and ``config show``."""
+        return {
+            "base_url": self.base_url,
+            "sandbox": self.sandbox,
+            "rate": self.rate,
+            "concurrency": self.concurrency,
+            "exams": ",".join(str(e) for e in self.exams),
+            "date_order": self.date_order,
+            "sheet": self.sheet or "",
+            "dry_run": self.dry_run,
+            "force": self.force,
+            "resend_unknown": self.resend_unknown,
+            "retry_ambiguous": self.retry_ambiguous,
+            "dedup_window_days": self.dedup_window_days,
+            "timeouts": f"connect {self.timeouts.connect:g} s, read {self.timeouts.read:g} s",
+            "max_attempts": self.retry.max_attempts,
+            "api_key": "****" if self.api_key else "(not set)",
+        }
 
     def __post_init__(self) -> None:
         if not self.rate > 0:

@@ -1,0 +1,326 @@
+"""The worker pool: journal → pacer → client → journal, with retries and stopping rules."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tenacity import RetryCallState, Retrying, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_random_exponential
+
+from .client import RUN_ENDING, SAFE_TO_RETRY, Kind, Outcome, QualiphyClient
+from .journal import Journal
+from .models import Invite, RowResult, Status
+from .pacing import Pacer
+from .settings import Settings
+
+log = logging.getLogger("bulk_invite.send")
+
+ClientFactory = Callable[[], QualiphyClient]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One invite to send, with its dedup key."""
+
+    invite: Invite
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowEvent:
+    """A row reached its final status (for progress bars and logs; no patient data)."""
+
+    row: int
+    status: Status
+    http_status: int | None
+    attempts: int
+    error_class: str
+
+
+@dataclass
+class _Stop:
+    reason: str
+    exit_code: int
+
+
+class Sender:
+    """Sends jobs with ``settings.concurrency`` workers sharing one pacer and one journal."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        journal: Journal,
+        client_factory: ClientFactory,
+        *,
+        run_id: str,
+        pacer: Pacer | None = None,
+        stop_event: threading.Event | None = None,
+        on_row: Callable[[RowEvent], None] | None = None,
+        catalog: Mapping[int, int] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._settings = settings
+        self._journal = journal
+        self._client_factory = client_factory
+        self._run_id = run_id
+        self._stop_event = stop_event or threading.Event()
+        self.pacer = pacer or Pacer(settings.rate, stop=self._stop_event)
+        self._on_row = on_row or (lambda event: None)
+        self._catalog = catalog or {}
+        self._sleep = sleep or self._stop_event.wait
+        self._now = now
+        self._lock = threading.Lock()
+        self._results: dict[int, RowResult] = {}
+        self._stop: _Stop | None = None
+        self._consecutive_failures = 0
+        self._blocked_states: dict[str, str] = {}
+        self._rx_blocked: str | None = None
+        self._rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx == 2}
+        self._non_rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx != 2}
+        self.requests_sent = 0
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run stopped early, if it did."""
+        return self._stop.reason if self._stop else None
+
+    @property
+    def stop_exit_code(self) -> int | None:
+        """The exit code the early stop calls for, if the run stopped early."""
+        return self._stop.exit_code if self._stop else None
+
+    def run(self, jobs: Sequence[Job]) -> dict[int, RowResult]:
+        """Send every job (or stop early); return a result for every job's row."""
+        queue: Iterator[Job] = iter(jobs)
+        take = threading.Lock()
+
+        def next_job() -> Job | None:
+            with take:
+                return next(queue, None)
+
+        workers = [
+            threading.Thread(target=self._worker, args=(next_job,), name=f"sender-{i}", daemon=True)
+            for i in range(min(self._settings.concurrency, max(1, len(jobs))))
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(timeout=0.2)
+        with self._lock:
+            if self._stop is None and self._stop_event.is_set():
+                self._stop = _Stop("Interrupted: no new rows were sent after the signal.", 130)
+        for job in jobs:
+            if job.invite.row not in self._results:
+                self._results[job.invite.row] = self._not_attempted(job)
+        return dict(self._results)
+
+    def _worker(self, next_job: Callable[[], Job | None]) -> None:
+        client = self._client_factory()
+        try:
+            while not self._stopping():
+                job = next_job()
+                if job is None:
+                    break
+                blocked = self._blocked_reason(job.invite)
+                if blocked:
+                    self._finish(job, RowResult(Status.NOT_SENT, error=blocked), "")
+                    continue
+                self._send_one(client, job)
+        finally:
+            client.close()
+
+    def _stopping(self) -> bool:
+        return self._stop_event.is_set()
+
+    def _blocked_reason(self, invite: Invite) -> str:
+        with self._lock:
+            state_reason = self._blocked_states.get(invite.tele_state)
+            if state_reason:
+                return state_reason
+            if self._rx_blocked and set(invite.exams) & self._rx_exams:
+                return self._rx_blocked
+        return ""
+
+    def _send_one(self, client: QualiphyClient, job: Job) -> None:
+        policy = self._settings.retry
+        attempts = 0
+
+        def attempt() -> Outcome:
+            nonlocal attempts
+            if not self.pacer.acquire():
+                return Outcome(Kind.NEVER_REACHED, None, "Stopped before sending.", "Stopped")
+            attempts += 1
+            self._journal.mark_sending(job.key, self._run_id, job.invite.row)
+            with self._lock:
+                self.requests_sent += 1
+            started = time.monotonic()
+            outcome = client.create_invite(job.invite.payload)
+            log.debug(
+                "request finished",
+                extra={
+                    "row": job.invite.row, "http_status": outcome.http_status,
+                    "outcome": outcome.kind.value, "error_class": outcome.error_class,
+                    "attempt": attempts, "elapsed_ms": round((time.monotonic() - started) * 1000),
+                },
+            )
+            if outcome.kind is Kind.THROTTLED and outcome.http_status == 429:
+                self.pacer.pause(min(outcome.retry_after or 1.0, policy.max_retry_after))
+            elif outcome.kind is Kind.CREATED:
+                self.pacer.succeeded()
+            return outcome
+
+        def retryable(state: RetryCallState) -> bool:
+            outcome = state.outcome.result() if state.outcome else None
+            if outcome is None or self._stopping() or outcome.error_class == "Stopped":
+                return False
+            if outcome.kind is Kind.THROTTLED and (outcome.retry_after or 0) > policy.max_retry_after:
+                return False
+            if outcome.kind in SAFE_TO_RETRY:
+                return True
+            return self._settings.retry_ambiguous and outcome.kind is Kind.AMBIGUOUS
+
+        base_wait = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_max)
+
+        def wait(state: RetryCallState) -> float:
+            outcome = state.outcome.result() if state.outcome else None
+            floor = min(outcome.retry_after or 0.0, policy.max_retry_after) if outcome else 0.0
+            return max(float(base_wait(state)), floor)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_seconds),
+            wait=wait,
+            retry=retryable,
+            sleep=self._sleep,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            reraise=False,
+        )
+        outcome = retrying(attempt)
+        assert isinstance(outcome, Outcome)
+        self._settle(job, outcome, attempts)
+
+    def _settle(self, job: Job, outcome: Outcome, attempts: int) -> None:
+        kind = outcome.kind
+        policy = self._settings.retry
+        if kind is Kind.CREATED:
+            sent_at = self._now().isoformat(timespec="seconds")
+            self._journal.mark_sent(
+                job.key, http_status=outcome.http_status, meeting_url=outcome.meeting_url,
+                meeting_uuid=outcome.meeting_uuid, patient_exam_ids=outcome.patient_exam_ids,
+                sent_at=sent_at,
+            )
+            self._record_health(ok=True, exams=job.invite.exams)
+            result = RowResult(
+                Status.SENT, outcome.meeting_url, outcome.meeting_uuid, outcome.patient_exam_ids,
+                attempts=attempts, http_status=outcome.http_status, sent_at=sent_at,
+            )
+        elif kind in (Kind.REJECTED, Kind.STATE_BLOCKED, Kind.RX_BLOCKED):
+            self._journal.mark_done(
+                job.key, "rejected", http_status=outcome.http_status, error=outcome.message
+            )
+            self._record_health(ok=True)
+            self._block(job.invite, kind, outcome.message)
+            result = RowResult(
+                Status.REJECTED, error=outcome.message, attempts=attempts,
+                http_status=outcome.http_status,
+            )
+        elif kind is Kind.AMBIGUOUS:
+            self._journal.mark_done(
+                job.key, "unknown", http_status=outcome.http_status, error=outcome.message
+            )
+            self._record_health(ok=False)
+            result = RowResult(
+                Status.UNKNOWN, error=outcome.message + _VERIFY, attempts=attempts,
+                http_status=outcome.http_status,
+            )
+        else:
+            # Never processed by the server: safe for a later run to send again.
+            if attempts:
+                self._journal.mark_done(
+                    job.key, "pending", http_status=outcome.http_status, error=outcome.message
+                )
+            if kind in RUN_ENDING:
+                self._request_stop(outcome.message, 3)
+            elif kind is Kind.THROTTLED and (outcome.retry_after or 0) > policy.max_retry_after:
+                self._request_stop(
+                    f"The API asked to wait {outcome.retry_after:.0f} s, longer than the "
+                    f"{policy.max_retry_after:.0f} s allowed; run again later to resume.", 3
+                )
+            elif outcome.error_class != "Stopped":
+                self._record_health(ok=False)
+            result = RowResult(
+                Status.NOT_SENT, error=outcome.message, attempts=attempts,
+                http_status=outcome.http_status,
+            )
+        self._finish(job, result, outcome.error_class)
+
+    def _record_health(self, *, ok: bool, exams: tuple[int, ...] = ()) -> None:
+        with self._lock:
+            self._non_rx_exams.update(e for e in exams if e not in self._rx_exams)
+            if ok:
+                self._consecutive_failures = 0
+                return
+            self._consecutive_failures += 1
+            threshold = self._settings.retry.breaker_threshold
+            tripped = self._consecutive_failures >= threshold
+        if tripped:
+            self._request_stop(
+                f"The API looks down: {threshold} requests in a row failed or gave no clear "
+                "answer. Unsent rows are left for the next run.", 3
+            )
+
+    def _block(self, invite: Invite, kind: Kind, message: str) -> None:
+        with self._lock:
+            if kind is Kind.STATE_BLOCKED:
+                self._blocked_states.setdefault(
+                    invite.tele_state,
+                    f"Not sent: Qualiphy has no Patient Care Provider for tele_state "
+                    f"{invite.tele_state} (add one in the Qualiphy Portal under Operators, "
+                    "then run again).",
+                )
+            elif kind is Kind.RX_BLOCKED:
+                # Without a catalog, the exams of this row that are not known to be GFE are
+                # taken to be the Rx ones.
+                if not self._catalog:
+                    self._rx_exams.update(e for e in invite.exams if e not in self._non_rx_exams)
+                self._rx_blocked = (
+                    "Not sent: Rx exams need the Prescriptive Services Contract signed in the "
+                    "Qualiphy Portal; run again once it is signed."
+                )
+
+    def _request_stop(self, reason: str, exit_code: int) -> None:
+        with self._lock:
+            if self._stop is None:
+                self._stop = _Stop(reason, exit_code)
+        self._stop_event.set()
+
+    def _finish(self, job: Job, result: RowResult, error_class: str) -> None:
+        with self._lock:
+            self._results[job.invite.row] = result
+        log.info(
+            "row finished",
+            extra={
+                "row": job.invite.row, "status": result.status.value,
+                "http_status": result.http_status, "attempt": result.attempts,
+                "error_class": error_class,
+            },
+        )
+        self._on_row(
+            RowEvent(job.invite.row, result.status, result.http_status, result.attempts, error_class)
+        )
+
+    def _not_attempted(self, job: Job) -> RowResult:
+        reason = self.stop_reason or "The run stopped before this row."
+        return RowResult(Status.NOT_SENT, error=f"Not sent: {reason}")
+
+
+_VERIFY = (
+    " Check the Qualiphy portal for this patient before sending again; if no invite exists, "
+    "re-run with --resend-unknown."
+)

@@ -1,0 +1,161 @@
+"""The worker pool's retry policy and stopping rules, with a scripted client (no network)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bulk_invite.client import Kind, Outcome
+from bulk_invite.journal import Journal
+from bulk_invite.models import Invite, Status
+from bulk_invite.pacing import Pacer
+from bulk_invite.send import Job, Sender
+from bulk_invite.settings import RetryPolicy, Settings
+
+CREATED = Outcome(Kind.CREATED, 200, meeting_url="https://m/x", meeting_uuid="x", patient_exam_ids=(1,))
+
+
+def invite(row: int, state: str = "NY", exams: tuple[int, ...] = (1822,)) -> Invite:
+    return Invite(row, {"exams": list(exams), "first_name": f"P{row}", "last_name": "Test",
+                        "email": f"p{row}@example.com", "dob": "1990-01-01",
+                        "phone_number": "+15552223344", "tele_state": state})
+
+
+class ScriptedClient:
+    """Answers each row's requests from a per-row script; the last answer repeats."""
+
+    def __init__(self, script: Callable[[int, int], Outcome], log: list[int]) -> None:
+        self.script = script
+        self.log = log
+
+    def create_invite(self, payload: dict[str, Any]) -> Outcome:
+        row = int(payload["first_name"][1:])
+        self.log.append(row)
+        return self.script(row, self.log.count(row))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal(tmp_path / "j.sqlite") as j:
+        yield j
+
+
+def run(journal: Journal, rows: list[Invite], script: Callable[[int, int], Outcome],
+        **settings: Any) -> tuple[Sender, dict[int, Any], list[int]]:
+    calls: list[int] = []
+    s = Settings(rate=1000, concurrency=settings.pop("concurrency", 1),
+                 retry=settings.pop("retry", RetryPolicy(max_attempts=4, breaker_threshold=3)), **settings)
+    sender = Sender(s, journal, lambda: ScriptedClient(script, calls), run_id="r1",  # type: ignore[arg-type,return-value]
+                    pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)
+    results = sender.run([Job(i, journal.key(i.payload)) for i in rows])
+    return sender, results, calls
+
+
+def test_send_retries_never_reached_then_succeeds(journal: Journal) -> None:
+    script = lambda row, n: CREATED if n == 3 else Outcome(Kind.NEVER_REACHED, None, "refused")  # noqa: E731
+    _, results, calls = run(journal, [invite(2)], script)
+    assert results[2].status is Status.SENT and results[2].attempts == 3
+    assert calls == [2, 2, 2]
+
+
+def test_send_retries_429_then_succeeds_and_pauses_everyone(journal: Journal) -> None:
+    throttled = Outcome(Kind.THROTTLED, 429, "slow down", retry_after=2)
+    sender, results, _ = run(journal, [invite(2)], lambda row, n: CREATED if n > 1 else throttled)
+    assert results[2].status is Status.SENT
+    assert sender.pacer.rate < sender.pacer.max_rate  # halved by the 429, recovering slowly
+
+
+def test_ambiguous_outcome_is_unknown_and_never_resent(journal: Journal) -> None:
+    _, results, calls = run(journal, [invite(2)], lambda r, n: Outcome(Kind.AMBIGUOUS, 500, "boom"))
+    assert results[2].status is Status.UNKNOWN and calls == [2]
+    assert journal.lookup(journal.key(invite(2).payload)).state == "unknown"  # type: ignore[union-attr]
+
+
+def test_retry_ambiguous_switches_to_at_least_once(journal: Journal) -> None:
+    script = lambda r, n: CREATED if n == 2 else Outcome(Kind.AMBIGUOUS, 500, "boom")  # noqa: E731
+    _, results, calls = run(journal, [invite(2)], script, retry_ambiguous=True)
+    assert results[2].status is Status.SENT and calls == [2, 2]
+
+
+def test_exhausted_retries_leave_the_row_not_sent_and_pending(journal: Journal) -> None:
+    _, results, calls = run(journal, [invite(2)], lambda r, n: Outcome(Kind.NEVER_REACHED, None, "x"))
+    assert results[2].status is Status.NOT_SENT and len(calls) == 4
+    assert journal.lookup(journal.key(invite(2).payload)).state == "pending"  # type: ignore[union-attr]
+
+
+def test_unauthorized_aborts_the_run_at_once(journal: Journal) -> None:
+    sender, results, calls = run(journal, [invite(2), invite(3), invite(4)],
+                                 lambda r, n: Outcome(Kind.ACCOUNT, 401, "Unauthorized access."))
+    assert calls == [2]
+    assert sender.stop_exit_code == 3 and "Unauthorized" in (sender.stop_reason or "")
+    assert {r.status for r in results.values()} == {Status.NOT_SENT}
+
+
+def test_missing_provider_blocks_only_that_tele_state(journal: Journal) -> None:
+    def script(row: int, n: int) -> Outcome:
+        return Outcome(Kind.STATE_BLOCKED, 401, "Need to add Patient Care Provider via Qualiphy Portal!") \
+            if row == 2 else CREATED
+    rows = [invite(2, "TX"), invite(3, "TX"), invite(4, "NY")]
+    sender, results, calls = run(journal, rows, script)
+    assert results[2].status is Status.REJECTED
+    assert results[3].status is Status.NOT_SENT and "TX" in results[3].error
+    assert results[4].status is Status.SENT
+    assert calls == [2, 4] and sender.stop_reason is None
+
+
+def test_missing_rx_contract_blocks_rx_rows_only(journal: Journal) -> None:
+    def script(row: int, n: int) -> Outcome:
+        if row in (2, 3):
+            return Outcome(Kind.RX_BLOCKED, 401, "Need to sign Prescriptive Services Contract via Qualiphy Portal!")
+        return CREATED
+    rows = [invite(2, exams=(2769,)), invite(3, exams=(2769,)), invite(4, exams=(1822,))]
+    _, results, calls = run(journal, rows, script)
+    assert results[2].status is Status.REJECTED
+    assert results[3].status is Status.NOT_SENT and "Prescriptive" in results[3].error
+    assert results[4].status is Status.SENT and calls == [2, 4]
+
+
+def test_circuit_breaker_stops_after_consecutive_failures(journal: Journal) -> None:
+    rows = [invite(i) for i in range(2, 12)]
+    sender, results, calls = run(journal, rows, lambda r, n: Outcome(Kind.AMBIGUOUS, 500, "down"))
+    assert len(calls) == 3 and sender.stop_exit_code == 3
+    assert sum(r.status is Status.UNKNOWN for r in results.values()) == 3
+    assert sum(r.status is Status.NOT_SENT for r in results.values()) == 7
+
+
+def test_huge_retry_after_stops_the_run_cleanly(journal: Journal) -> None:
+    long_wait = Outcome(Kind.THROTTLED, 429, "later", retry_after=3600)
+    sender, results, calls = run(journal, [invite(2), invite(3)], lambda r, n: long_wait)
+    assert calls == [2] and sender.stop_exit_code == 3
+    assert all(r.status is Status.NOT_SENT for r in results.values())
+
+
+def test_redirect_stops_the_run_and_leaves_the_row_resendable(journal: Journal) -> None:
+    sender, results, _ = run(journal, [invite(2)], lambda r, n: Outcome(Kind.MISROUTED, 302, "redirect"))
+    assert sender.stop_exit_code == 3 and results[2].status is Status.NOT_SENT
+    assert journal.lookup(journal.key(invite(2).payload)).state == "pending"  # type: ignore[union-attr]
+
+
+def test_stop_event_interrupts_with_exit_130(journal: Journal) -> None:
+    stop = threading.Event()
+
+    def script(row: int, n: int) -> Outcome:
+        if row == 3:
+            stop.set()
+        return CREATED
+
+    calls: list[int] = []
+    s = Settings(rate=1000, concurrency=1)
+    sender = Sender(s, journal, lambda: ScriptedClient(script, calls), run_id="r",  # type: ignore[arg-type,return-value]
+                    stop_event=stop, pacer=Pacer(1000, stop=stop), sleep=lambda _: None)
+    results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, range(2, 8))])
+    assert sender.stop_exit_code == 130
+    assert results[3].status is Status.SENT  # the in-flight row is settled, not lost
+    assert calls == [2, 3] and results[7].status is Status.NOT_SENT
