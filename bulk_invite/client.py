@@ -101,7 +101,7 @@ def classify(
     headers: Mapping[str, str],
     now: Callable[[], float] = time.time,
 ) -> Outcome:
-    """Turn an HTTP status, body and headers into an ``Outcome`` (HTTP and body codes both count)."""
+    """Classify an HTTP status, body and headers as an ``Outcome`` (both codes count)."""
     data: Any = None
     try:
         data = json.loads(body) if body else None
@@ -119,22 +119,30 @@ def classify(
         url = parsed.get("meeting_url")
         if not isinstance(url, str) or not url:
             what = "could not be read" if data is None else "has no meeting_url"
-            return Outcome(Kind.AMBIGUOUS, status, f"The API answered {status} but the reply {what}.")
+            return Outcome(
+                Kind.AMBIGUOUS, status, f"The API answered {status} but the reply {what}."
+            )
         exams = parsed.get("patient_exams")
         ids = tuple(
             int(e["patient_exam_id"])
             for e in (exams if isinstance(exams, list) else [])
-            if isinstance(e, dict) and isinstance(e.get("patient_exam_id"), int | str)
+            if isinstance(e, dict)
+            and isinstance(e.get("patient_exam_id"), int | str)
             and str(e["patient_exam_id"]).isdigit()
         )
         uuid = parsed.get("meeting_uuid")
         return Outcome(
-            Kind.CREATED, status, meeting_url=url, meeting_uuid=str(uuid or ""), patient_exam_ids=ids
+            Kind.CREATED,
+            status,
+            meeting_url=url,
+            meeting_uuid=str(uuid or ""),
+            patient_exam_ids=ids,
         )
     if 300 <= code < 400:
         where = headers.get("Location", "another address")
         return Outcome(
-            Kind.MISROUTED, status,
+            Kind.MISROUTED,
+            status,
             f"The API answered with a redirect ({status}) to {where}; redirects are never "
             "followed. Check --base-url.",
         )
@@ -146,13 +154,16 @@ def classify(
         )
     if code in (408, 429, 503):
         return Outcome(
-            Kind.THROTTLED, code, message or f"The API asked to slow down ({code}).",
+            Kind.THROTTLED,
+            code,
+            message or f"The API asked to slow down ({code}).",
             retry_after=retry_after,
         )
     if 400 <= code < 500:
         return Outcome(Kind.REJECTED, code, message or f"The API refused this row ({code}).")
     return Outcome(
-        Kind.AMBIGUOUS, code,
+        Kind.AMBIGUOUS,
+        code,
         message or f"The API answered {code}; the invite may or may not have been created.",
     )
 
@@ -208,13 +219,13 @@ class QualiphyClient:
         base_url: str,
         api_key: Secret,
         *,
-        timeouts: Timeouts = Timeouts(),
+        timeouts: Timeouts | None = None,
         max_response_bytes: int = 1 << 20,
         session: requests.Session | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._key = api_key
-        self._timeouts = timeouts
+        self._timeouts = timeouts or Timeouts()
         self._cap = max_response_bytes
         self._session = session or requests.Session()
         # Environment proxies and CA bundles must not silently change where PHI goes or
@@ -265,14 +276,17 @@ class QualiphyClient:
             except ResponseTooLarge:
                 if 200 <= status < 300:
                     return Outcome(
-                        Kind.AMBIGUOUS, status,
+                        Kind.AMBIGUOUS,
+                        status,
                         "The API's reply was too large to read; the invite may have been created.",
                         "ResponseTooLarge",
                     )
                 raw = b""
             except requests.RequestException as exc:
                 return Outcome(
-                    Kind.AMBIGUOUS, status, _transport_message(Kind.AMBIGUOUS, exc),
+                    Kind.AMBIGUOUS,
+                    status,
+                    _transport_message(Kind.AMBIGUOUS, exc),
                     type(exc).__name__,
                 )
             return classify(status, raw, response.headers)

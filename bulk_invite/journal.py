@@ -81,7 +81,7 @@ class Entry:
 
 
 def default_journal_path(base_url: str, *, sandbox: bool = False) -> Path:
-    """The per-user journal shared by every run against ``base_url`` (sandbox runs get their own)."""
+    """The per-user journal shared by all runs against ``base_url`` (the sandbox has its own)."""
     root = Path(platformdirs.user_state_dir("bulk-invite", appauthor=False))
     if sandbox:
         return root / "sandbox-journal.sqlite"
@@ -196,8 +196,14 @@ class Journal:
                  meeting_uuid = ?, patient_exam_ids = ?, sent_at = ?, sent_epoch = ?,
                  error = '', updated_epoch = ? WHERE key = ?""",
             (
-                http_status, meeting_url, meeting_uuid,
-                ",".join(str(i) for i in patient_exam_ids), sent_at, now, now, key,
+                http_status,
+                meeting_url,
+                meeting_uuid,
+                ",".join(str(i) for i in patient_exam_ids),
+                sent_at,
+                now,
+                now,
+                key,
             ),
         )
 
@@ -261,9 +267,19 @@ class Journal:
 def _entry(row: tuple[Any, ...]) -> Entry:
     ids = tuple(int(i) for i in str(row[9]).split(",") if i)
     return Entry(
-        key=row[0], state=row[1], run_id=row[2], source_row=row[3], attempts=row[4],
-        http_status=row[5], error=row[6], meeting_url=row[7], meeting_uuid=row[8],
-        patient_exam_ids=ids, sent_at=row[10], sent_epoch=row[11], updated_epoch=row[12],
+        key=row[0],
+        state=row[1],
+        run_id=row[2],
+        source_row=row[3],
+        attempts=row[4],
+        http_status=row[5],
+        error=row[6],
+        meeting_url=row[7],
+        meeting_uuid=row[8],
+        patient_exam_ids=ids,
+        sent_at=row[10],
+        sent_epoch=row[11],
+        updated_epoch=row[12],
     )
 
 

@@ -165,9 +165,12 @@ class Sender:
             log.debug(
                 "request finished",
                 extra={
-                    "row": job.invite.row, "http_status": outcome.http_status,
-                    "outcome": outcome.kind.value, "error_class": outcome.error_class,
-                    "attempt": attempts, "elapsed_ms": round((time.monotonic() - started) * 1000),
+                    "row": job.invite.row,
+                    "http_status": outcome.http_status,
+                    "outcome": outcome.kind.value,
+                    "error_class": outcome.error_class,
+                    "attempt": attempts,
+                    "elapsed_ms": round((time.monotonic() - started) * 1000),
                 },
             )
             if outcome.kind is Kind.THROTTLED and outcome.http_status == 429:
@@ -180,7 +183,10 @@ class Sender:
             outcome = state.outcome.result() if state.outcome else None
             if outcome is None or self._stopping() or outcome.error_class == "Stopped":
                 return False
-            if outcome.kind is Kind.THROTTLED and (outcome.retry_after or 0) > policy.max_retry_after:
+            if (
+                outcome.kind is Kind.THROTTLED
+                and (outcome.retry_after or 0) > policy.max_retry_after
+            ):
                 return False
             if outcome.kind in SAFE_TO_RETRY:
                 return True
@@ -211,14 +217,22 @@ class Sender:
         if kind is Kind.CREATED:
             sent_at = self._now().isoformat(timespec="seconds")
             self._journal.mark_sent(
-                job.key, http_status=outcome.http_status, meeting_url=outcome.meeting_url,
-                meeting_uuid=outcome.meeting_uuid, patient_exam_ids=outcome.patient_exam_ids,
+                job.key,
+                http_status=outcome.http_status,
+                meeting_url=outcome.meeting_url,
+                meeting_uuid=outcome.meeting_uuid,
+                patient_exam_ids=outcome.patient_exam_ids,
                 sent_at=sent_at,
             )
             self._record_health(ok=True, exams=job.invite.exams)
             result = RowResult(
-                Status.SENT, outcome.meeting_url, outcome.meeting_uuid, outcome.patient_exam_ids,
-                attempts=attempts, http_status=outcome.http_status, sent_at=sent_at,
+                Status.SENT,
+                outcome.meeting_url,
+                outcome.meeting_uuid,
+                outcome.patient_exam_ids,
+                attempts=attempts,
+                http_status=outcome.http_status,
+                sent_at=sent_at,
             )
         elif kind in (Kind.REJECTED, Kind.STATE_BLOCKED, Kind.RX_BLOCKED):
             self._journal.mark_done(
@@ -227,7 +241,9 @@ class Sender:
             self._record_health(ok=True)
             self._block(job.invite, kind, outcome.message)
             result = RowResult(
-                Status.REJECTED, error=outcome.message, attempts=attempts,
+                Status.REJECTED,
+                error=outcome.message,
+                attempts=attempts,
                 http_status=outcome.http_status,
             )
         elif kind is Kind.AMBIGUOUS:
@@ -236,7 +252,9 @@ class Sender:
             )
             self._record_health(ok=False)
             result = RowResult(
-                Status.UNKNOWN, error=outcome.message + _VERIFY, attempts=attempts,
+                Status.UNKNOWN,
+                error=outcome.message + _VERIFY,
+                attempts=attempts,
                 http_status=outcome.http_status,
             )
         else:
@@ -250,12 +268,15 @@ class Sender:
             elif kind is Kind.THROTTLED and (outcome.retry_after or 0) > policy.max_retry_after:
                 self._request_stop(
                     f"The API asked to wait {outcome.retry_after:.0f} s, longer than the "
-                    f"{policy.max_retry_after:.0f} s allowed; run again later to resume.", 3
+                    f"{policy.max_retry_after:.0f} s allowed; run again later to resume.",
+                    3,
                 )
             elif outcome.error_class != "Stopped":
                 self._record_health(ok=False)
             result = RowResult(
-                Status.NOT_SENT, error=outcome.message, attempts=attempts,
+                Status.NOT_SENT,
+                error=outcome.message,
+                attempts=attempts,
                 http_status=outcome.http_status,
             )
         self._finish(job, result, outcome.error_class)
@@ -272,7 +293,8 @@ class Sender:
         if tripped:
             self._request_stop(
                 f"The API looks down: {threshold} requests in a row failed or gave no clear "
-                "answer. Unsent rows are left for the next run.", 3
+                "answer. Unsent rows are left for the next run.",
+                3,
             )
 
     def _block(self, invite: Invite, kind: Kind, message: str) -> None:
@@ -306,13 +328,17 @@ class Sender:
         log.info(
             "row finished",
             extra={
-                "row": job.invite.row, "status": result.status.value,
-                "http_status": result.http_status, "attempt": result.attempts,
+                "row": job.invite.row,
+                "status": result.status.value,
+                "http_status": result.http_status,
+                "attempt": result.attempts,
                 "error_class": error_class,
             },
         )
         self._on_row(
-            RowEvent(job.invite.row, result.status, result.http_status, result.attempts, error_class)
+            RowEvent(
+                job.invite.row, result.status, result.http_status, result.attempts, error_class
+            )
         )
 
     def _not_attempted(self, job: Job) -> RowResult:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -17,10 +17,21 @@ from bulk_invite.settings import Timeouts
 
 BASE = "https://api.qualiphy.test"
 URL = BASE + "/api/exam_invite"
-PAYLOAD = {"exams": [1822], "first_name": "Ann", "last_name": "Lee", "email": "a@example.com",
-           "dob": "1990-06-30", "phone_number": "+15552223344", "tele_state": "NY"}
-OK = {"http_code": 200, "meeting_url": "https://app.qualiphy.me/meeting/abc", "meeting_uuid": "abc",
-      "patient_exams": [{"patient_exam_id": 4844, "exam_title": "GFE", "exam_id": 1822}]}
+PAYLOAD = {
+    "exams": [1822],
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "email": "a@example.com",
+    "dob": "1990-06-30",
+    "phone_number": "+15552223344",
+    "tele_state": "NY",
+}
+OK = {
+    "http_code": 200,
+    "meeting_url": "https://app.qualiphy.me/meeting/abc",
+    "meeting_uuid": "abc",
+    "patient_exams": [{"patient_exam_id": 4844, "exam_title": "GFE", "exam_id": 1822}],
+}
 
 
 def client(**kw: Any) -> QualiphyClient:
@@ -41,22 +52,48 @@ def test_create_invite_sends_key_in_body_and_reads_meeting() -> None:
 
 CASES = [
     # (HTTP status, body, expected kind, expected message fragment)
-    (401, {"http_code": 401, "message": "Unauthorized access."}, Kind.ACCOUNT, "Unauthorized access."),
+    (
+        401,
+        {"http_code": 401, "message": "Unauthorized access."},
+        Kind.ACCOUNT,
+        "Unauthorized access.",
+    ),
     (401, {"error_message": "Unauthorized access."}, Kind.ACCOUNT, "Unauthorized access."),
-    (401, {"http_code": 401, "error_message": "Need to add Patient Care Provider via Qualiphy Portal!"},
-     Kind.STATE_BLOCKED, "Patient Care Provider"),
-    (401, {"http_code": 401, "message": "You need to signed docusign and signed rx"}, Kind.ACCOUNT,
-     "docusign"),
+    (
+        401,
+        {
+            "http_code": 401,
+            "error_message": "Need to add Patient Care Provider via Qualiphy Portal!",
+        },
+        Kind.STATE_BLOCKED,
+        "Patient Care Provider",
+    ),
+    (
+        401,
+        {"http_code": 401, "message": "You need to signed docusign and signed rx"},
+        Kind.ACCOUNT,
+        "docusign",
+    ),
     (401, {"http_code": 401, "error_message": "Need to sign contract!"}, Kind.ACCOUNT, "contract"),
-    (401, {"http_code": 401,
-           "error_message": "Need to sign Prescriptive Services Contract via\nQualiphy Portal!"},
-     Kind.RX_BLOCKED, "Need to sign Prescriptive Services Contract via Qualiphy Portal!"),
+    (
+        401,
+        {
+            "http_code": 401,
+            "error_message": "Need to sign Prescriptive Services Contract via\nQualiphy Portal!",
+        },
+        Kind.RX_BLOCKED,
+        "Need to sign Prescriptive Services Contract via Qualiphy Portal!",
+    ),
     (400, {"http_code": 400, "message": "Invalid dob"}, Kind.REJECTED, "Invalid dob"),
     (400, {"error_message": "Invalid Request."}, Kind.REJECTED, "Invalid Request."),
     (400, {"error": "phone_number is invalid"}, Kind.REJECTED, "phone_number is invalid"),
     (422, None, Kind.REJECTED, "422"),
-    (500, {"error_message": "Something went wrong. Please try again later."}, Kind.AMBIGUOUS,
-     "Something went wrong"),
+    (
+        500,
+        {"error_message": "Something went wrong. Please try again later."},
+        Kind.AMBIGUOUS,
+        "Something went wrong",
+    ),
     (502, None, Kind.AMBIGUOUS, "502"),
     (504, None, Kind.AMBIGUOUS, "504"),
     (503, None, Kind.THROTTLED, "503"),
@@ -112,7 +149,9 @@ def test_retry_after_accepts_http_dates() -> None:
 
 @responses.activate
 def test_oversized_declared_response_is_refused_unread() -> None:
-    responses.post(URL, json=OK, headers={"Content-Length": str(1 << 30)}, auto_calculate_content_length=False)
+    responses.post(
+        URL, json=OK, headers={"Content-Length": str(1 << 30)}, auto_calculate_content_length=False
+    )
     outcome = client(max_response_bytes=1024).create_invite(PAYLOAD)
     assert outcome.kind is Kind.AMBIGUOUS and "too large" in outcome.message
 
@@ -148,8 +187,9 @@ def test_refused_connection_is_never_reached_over_a_real_socket() -> None:
 
 
 def test_connection_dropped_after_sending_is_ambiguous() -> None:
-    import urllib3.exceptions
     from http.client import RemoteDisconnected
+
+    import urllib3.exceptions
 
     exc = requests.ConnectionError(
         urllib3.exceptions.ProtocolError("Connection aborted.", RemoteDisconnected("closed"))

@@ -12,15 +12,27 @@ import pytest
 from bulk_invite.errors import JournalLockedError
 from bulk_invite.journal import Journal, default_journal_path, identity, iter_entries
 
-PAYLOAD = {"exams": [2, 1], "first_name": "Ann", "last_name": "Lee", "email": "A@Example.com",
-           "dob": "1990-06-30", "phone_number": "+15552223344", "tele_state": "NY",
-           "additional_data": '{"source_row": 2}'}
+PAYLOAD = {
+    "exams": [2, 1],
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "email": "A@Example.com",
+    "dob": "1990-06-30",
+    "phone_number": "+15552223344",
+    "tele_state": "NY",
+    "additional_data": '{"source_row": 2}',
+}
 
 
 def test_key_ignores_row_number_case_and_exam_order(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as j:
-        other = {**PAYLOAD, "exams": [1, 2], "email": "a@example.com", "first_name": "ANN",
-                 "additional_data": '{"source_row": 99}'}
+        other = {
+            **PAYLOAD,
+            "exams": [1, 2],
+            "email": "a@example.com",
+            "first_name": "ANN",
+            "additional_data": '{"source_row": 99}',
+        }
         assert j.key(PAYLOAD) == j.key(other)
         assert j.key(PAYLOAD) != j.key({**PAYLOAD, "exams": [1]})
 
@@ -64,11 +76,21 @@ def test_sent_entry_keeps_meeting_and_ids(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as j:
         key = j.key(PAYLOAD)
         j.mark_sending(key, "r", 2)
-        j.mark_sent(key, http_status=200, meeting_url="https://m/1", meeting_uuid="u",
-                    patient_exam_ids=(5, 6), sent_at="2026-01-01T00:00:00+00:00")
+        j.mark_sent(
+            key,
+            http_status=200,
+            meeting_url="https://m/1",
+            meeting_uuid="u",
+            patient_exam_ids=(5, 6),
+            sent_at="2026-01-01T00:00:00+00:00",
+        )
         entry = j.lookup(key)
         assert entry is not None
-        assert (entry.state, entry.meeting_url, entry.patient_exam_ids) == ("sent", "https://m/1", (5, 6))
+        assert (entry.state, entry.meeting_url, entry.patient_exam_ids) == (
+            "sent",
+            "https://m/1",
+            (5, 6),
+        )
         assert j.states() == {"sent": 1}
 
 
@@ -115,8 +137,14 @@ def test_journal_holds_no_patient_values(tmp_path: Path) -> None:
     with Journal(path) as j:
         key = j.key(PAYLOAD)
         j.mark_sending(key, "r", 2)
-        j.mark_sent(key, http_status=200, meeting_url="https://m/1", meeting_uuid="u",
-                    patient_exam_ids=(5,), sent_at="t")
+        j.mark_sent(
+            key,
+            http_status=200,
+            meeting_url="https://m/1",
+            meeting_uuid="u",
+            patient_exam_ids=(5,),
+            sent_at="t",
+        )
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     for value in ("Ann", "Lee", "Example.com", "1990-06-30", "5552223344"):
         assert value.encode() not in raw

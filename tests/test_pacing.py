@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -41,7 +42,7 @@ def test_pacer_spaces_requests_at_one_over_rate() -> None:
     clock = FakeClock()
     pacer = Pacer(5, clock=clock, sleep=clock.sleep)
     times = releases(pacer, clock, 11)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(g == pytest.approx(1 / (5 * 0.99)) for g in gaps)
 
 

@@ -16,13 +16,24 @@ from bulk_invite.pacing import Pacer
 from bulk_invite.send import Job, Sender
 from bulk_invite.settings import RetryPolicy, Settings
 
-CREATED = Outcome(Kind.CREATED, 200, meeting_url="https://m/x", meeting_uuid="x", patient_exam_ids=(1,))
+CREATED = Outcome(
+    Kind.CREATED, 200, meeting_url="https://m/x", meeting_uuid="x", patient_exam_ids=(1,)
+)
 
 
 def invite(row: int, state: str = "NY", exams: tuple[int, ...] = (1822,)) -> Invite:
-    return Invite(row, {"exams": list(exams), "first_name": f"P{row}", "last_name": "Test",
-                        "email": f"p{row}@example.com", "dob": "1990-01-01",
-                        "phone_number": "+15552223344", "tele_state": state})
+    return Invite(
+        row,
+        {
+            "exams": list(exams),
+            "first_name": f"P{row}",
+            "last_name": "Test",
+            "email": f"p{row}@example.com",
+            "dob": "1990-01-01",
+            "phone_number": "+15552223344",
+            "tele_state": state,
+        },
+    )
 
 
 class ScriptedClient:
@@ -47,13 +58,24 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
         yield j
 
 
-def run(journal: Journal, rows: list[Invite], script: Callable[[int, int], Outcome],
-        **settings: Any) -> tuple[Sender, dict[int, Any], list[int]]:
+def run(
+    journal: Journal, rows: list[Invite], script: Callable[[int, int], Outcome], **settings: Any
+) -> tuple[Sender, dict[int, Any], list[int]]:
     calls: list[int] = []
-    s = Settings(rate=1000, concurrency=settings.pop("concurrency", 1),
-                 retry=settings.pop("retry", RetryPolicy(max_attempts=4, breaker_threshold=3)), **settings)
-    sender = Sender(s, journal, lambda: ScriptedClient(script, calls), run_id="r1",  # type: ignore[arg-type,return-value]
-                    pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)
+    s = Settings(
+        rate=1000,
+        concurrency=settings.pop("concurrency", 1),
+        retry=settings.pop("retry", RetryPolicy(max_attempts=4, breaker_threshold=3)),
+        **settings,
+    )
+    sender = Sender(
+        s,
+        journal,
+        lambda: ScriptedClient(script, calls),
+        run_id="r1",  # type: ignore[arg-type,return-value]
+        pacer=Pacer(1000, sleep=lambda _: None),
+        sleep=lambda _: None,
+    )
     results = sender.run([Job(i, journal.key(i.payload)) for i in rows])
     return sender, results, calls
 
@@ -85,14 +107,19 @@ def test_retry_ambiguous_switches_to_at_least_once(journal: Journal) -> None:
 
 
 def test_exhausted_retries_leave_the_row_not_sent_and_pending(journal: Journal) -> None:
-    _, results, calls = run(journal, [invite(2)], lambda r, n: Outcome(Kind.NEVER_REACHED, None, "x"))
+    _, results, calls = run(
+        journal, [invite(2)], lambda r, n: Outcome(Kind.NEVER_REACHED, None, "x")
+    )
     assert results[2].status is Status.NOT_SENT and len(calls) == 4
     assert journal.lookup(journal.key(invite(2).payload)).state == "pending"  # type: ignore[union-attr]
 
 
 def test_unauthorized_aborts_the_run_at_once(journal: Journal) -> None:
-    sender, results, calls = run(journal, [invite(2), invite(3), invite(4)],
-                                 lambda r, n: Outcome(Kind.ACCOUNT, 401, "Unauthorized access."))
+    sender, results, calls = run(
+        journal,
+        [invite(2), invite(3), invite(4)],
+        lambda r, n: Outcome(Kind.ACCOUNT, 401, "Unauthorized access."),
+    )
     assert calls == [2]
     assert sender.stop_exit_code == 3 and "Unauthorized" in (sender.stop_reason or "")
     assert {r.status for r in results.values()} == {Status.NOT_SENT}
@@ -100,8 +127,14 @@ def test_unauthorized_aborts_the_run_at_once(journal: Journal) -> None:
 
 def test_missing_provider_blocks_only_that_tele_state(journal: Journal) -> None:
     def script(row: int, n: int) -> Outcome:
-        return Outcome(Kind.STATE_BLOCKED, 401, "Need to add Patient Care Provider via Qualiphy Portal!") \
-            if row == 2 else CREATED
+        return (
+            Outcome(
+                Kind.STATE_BLOCKED, 401, "Need to add Patient Care Provider via Qualiphy Portal!"
+            )
+            if row == 2
+            else CREATED
+        )
+
     rows = [invite(2, "TX"), invite(3, "TX"), invite(4, "NY")]
     sender, results, calls = run(journal, rows, script)
     assert results[2].status is Status.REJECTED
@@ -113,8 +146,13 @@ def test_missing_provider_blocks_only_that_tele_state(journal: Journal) -> None:
 def test_missing_rx_contract_blocks_rx_rows_only(journal: Journal) -> None:
     def script(row: int, n: int) -> Outcome:
         if row in (2, 3):
-            return Outcome(Kind.RX_BLOCKED, 401, "Need to sign Prescriptive Services Contract via Qualiphy Portal!")
+            return Outcome(
+                Kind.RX_BLOCKED,
+                401,
+                "Need to sign Prescriptive Services Contract via Qualiphy Portal!",
+            )
         return CREATED
+
     rows = [invite(2, exams=(2769,)), invite(3, exams=(2769,)), invite(4, exams=(1822,))]
     _, results, calls = run(journal, rows, script)
     assert results[2].status is Status.REJECTED
@@ -138,7 +176,9 @@ def test_huge_retry_after_stops_the_run_cleanly(journal: Journal) -> None:
 
 
 def test_redirect_stops_the_run_and_leaves_the_row_resendable(journal: Journal) -> None:
-    sender, results, _ = run(journal, [invite(2)], lambda r, n: Outcome(Kind.MISROUTED, 302, "redirect"))
+    sender, results, _ = run(
+        journal, [invite(2)], lambda r, n: Outcome(Kind.MISROUTED, 302, "redirect")
+    )
     assert sender.stop_exit_code == 3 and results[2].status is Status.NOT_SENT
     assert journal.lookup(journal.key(invite(2).payload)).state == "pending"  # type: ignore[union-attr]
 
@@ -153,8 +193,15 @@ def test_stop_event_interrupts_with_exit_130(journal: Journal) -> None:
 
     calls: list[int] = []
     s = Settings(rate=1000, concurrency=1)
-    sender = Sender(s, journal, lambda: ScriptedClient(script, calls), run_id="r",  # type: ignore[arg-type,return-value]
-                    stop_event=stop, pacer=Pacer(1000, stop=stop), sleep=lambda _: None)
+    sender = Sender(
+        s,
+        journal,
+        lambda: ScriptedClient(script, calls),
+        run_id="r",  # type: ignore[arg-type,return-value]
+        stop_event=stop,
+        pacer=Pacer(1000, stop=stop),
+        sleep=lambda _: None,
+    )
     results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, range(2, 8))])
     assert sender.stop_exit_code == 130
     assert results[3].status is Status.SENT  # the in-flight row is settled, not lost
