@@ -1,0 +1,1 @@
+"""Format-specific readers behind ``bulk_invite.load.open_table``: sniffing, text, workbooks."""
