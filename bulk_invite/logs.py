@@ -9,7 +9,14 @@ from typing import IO, Any
 
 #: The only record attributes a log line may show, besides time, level and event.
 ALLOWED_FIELDS = (
-    "row", "status", "http_status", "attempt", "outcome", "error_class", "elapsed_ms", "count",
+    "row",
+    "status",
+    "http_status",
+    "attempt",
+    "outcome",
+    "error_class",
+    "elapsed_ms",
+    "count",
 )
 
 
@@ -38,8 +45,12 @@ class JsonFormatter(logging.Formatter):
         """Render one record as a JSON line."""
         when = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         return json.dumps(
-            {"time": when, "level": record.levelname.lower(), "event": str(record.msg),
-             **_fields(record)},
+            {
+                "time": when,
+                "level": record.levelname.lower(),
+                "event": str(record.msg),
+                **_fields(record),
+            },
             default=str,
         )
 

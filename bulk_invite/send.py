@@ -73,7 +73,7 @@ class Sender:
         self.pacer = pacer or Pacer(settings.rate, stop=self._stop_event)
         self._on_row = on_row or (lambda event: None)
         self._catalog = catalog or {}
-        self._sleep = sleep or self._stop_event.wait
+        self._sleep = sleep or self._wait
         self._now = now
         self._lock = threading.Lock()
         self._results: dict[int, RowResult] = {}
@@ -340,6 +340,10 @@ class Sender:
                 job.invite.row, result.status, result.http_status, result.attempts, error_class
             )
         )
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep between retries, waking at once when the run is stopped."""
+        self._stop_event.wait(seconds)
 
     def _not_attempted(self, job: Job) -> RowResult:
         reason = self.stop_reason or "The run stopped before this row."

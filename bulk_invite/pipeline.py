@@ -1,0 +1,251 @@
+"""The whole flow, spreadsheet in → results out: what the CLI and library callers run."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+from . import __version__
+from .client import QualiphyClient
+from .errors import UsageError
+from .journal import Journal, default_journal_path
+from .load import open_table
+from .models import CheckedRow, RowResult, RunSummary, Status
+from .report import ResultsWriter
+from .secret import Secret
+from .send import Job, RowEvent, Sender
+from .settings import Settings
+from .validate import check_rows
+
+Command = Literal["check", "send"]
+
+# What a person should do about an ``unknown`` row; repeated in the README.
+_ALREADY_SENT = "Already sent on {sent_at} (row {row} of an earlier run); not sent again."
+_STILL_UNKNOWN = (
+    "An earlier run may have created this invite (its outcome is unknown). Check the Qualiphy "
+    "portal for this patient; if there is no invite, re-run with --resend-unknown."
+)
+
+
+def default_output(path: Path) -> Path:
+    """``<input stem>.results.xlsx`` beside the input."""
+    return path.with_name(f"{path.stem}.results.xlsx")
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def exit_code_for(counts: Mapping[str, int], stop_code: int | None) -> int:
+    """The documented exit code for a run's counts and early stop, most serious first."""
+    if stop_code is not None:
+        return stop_code
+    if counts.get(Status.UNKNOWN, 0):
+        return 4
+    if any(counts.get(s, 0) for s in (Status.INVALID, Status.DUPLICATE, Status.REJECTED)):
+        return 1
+    if counts.get(Status.NOT_SENT, 0):
+        return 1
+    return 0
+
+
+def _check_result(row: CheckedRow) -> RowResult:
+    return RowResult(
+        status=row.status,
+        error=" ".join(i.message for i in row.errors),
+        warnings=" ".join(i.message for i in row.warnings),
+    )
+
+
+@dataclasses.dataclass
+class _Sent:
+    """What the send phase hands back to the writer."""
+
+    results: dict[int, RowResult]
+    journal: Path
+    requests: int = 0
+    seconds: float = 0.0
+    stop_reason: str | None = None
+    stop_code: int | None = None
+
+
+def run(
+    path: Path,
+    settings: Settings,
+    *,
+    command: Command = "check",
+    stop_event: threading.Event | None = None,
+    on_row: Callable[[RowEvent], None] | None = None,
+    today: date | None = None,
+) -> RunSummary:
+    """Check (or check and send) one patient list, write its results workbook, return a summary."""
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    run_id = uuid.uuid4().hex[:12]
+    sha256 = file_sha256(path) if path.is_file() else ""
+    table = open_table(path, sheet=settings.sheet, encoding=settings.encoding)
+    output = settings.output or default_output(path)
+    checked = check_rows(table, settings, today=today)
+    counts: Counter[str] = Counter({s.value: 0 for s in Status})
+    sent: _Sent | None = None
+    if command == "send" and not settings.dry_run:
+        # Sending needs every row's fate before the results can be written in input order.
+        rows = list(checked)
+        sent = _send(rows, settings, run_id, started, path.name, sha256, stop_event, on_row)
+        checked = iter(rows)
+    with ResultsWriter(output, table.headers) as writer:
+        for row in checked:
+            result = (
+                _check_result(row)
+                if sent is None
+                else _with_warnings(sent.results[row.source.number], row)
+            )
+            counts[result.status] += 1
+            writer.add(row.source, result)
+        summary = RunSummary(
+            command=command if not settings.dry_run else "send --dry-run",
+            counts=dict(counts),
+            rows=sum(counts.values()),
+            exit_code=exit_code_for(counts, sent.stop_code if sent else None),
+            input_file=path.name,
+            input_sha256=sha256,
+            results_file=str(output),
+            run_id=run_id,
+            started_at=started.isoformat(timespec="seconds"),
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            duration_seconds=time.monotonic() - clock,
+            version=__version__,
+            journal=str(sent.journal) if sent else None,
+            sent_requests=sent.requests if sent else 0,
+            achieved_rate=round(sent.requests / sent.seconds, 3) if sent and sent.seconds else None,
+            aborted_reason=sent.stop_reason if sent else None,
+            settings=settings.public(),
+            notes=table.notes,
+        )
+        writer.finish(summary)
+    return summary
+
+
+def _with_warnings(result: RowResult, row: CheckedRow) -> RowResult:
+    if row.warnings and not result.warnings:
+        return dataclasses.replace(result, warnings=" ".join(i.message for i in row.warnings))
+    return result
+
+
+def _send(
+    rows: list[CheckedRow],
+    settings: Settings,
+    run_id: str,
+    started: datetime,
+    input_name: str,
+    sha256: str,
+    stop_event: threading.Event | None,
+    on_row: Callable[[RowEvent], None] | None,
+) -> _Sent:
+    """Plan against the journal, send what is left, and record the run."""
+    with contextlib.ExitStack() as stack:
+        base_url, key = _endpoint(settings, stack)
+        journal_path = settings.journal or default_journal_path(base_url, sandbox=settings.sandbox)
+        journal = stack.enter_context(Journal(journal_path, lock_wait=settings.lock_wait))
+        journal.start_run(run_id, started.isoformat(timespec="seconds"), input_name, sha256)
+        results, jobs = _plan(rows, journal, settings)
+        sender = Sender(
+            dataclasses.replace(settings, base_url=base_url),
+            journal,
+            lambda: QualiphyClient(
+                base_url,
+                key,
+                timeouts=settings.timeouts,
+                max_response_bytes=settings.max_response_bytes,
+            ),
+            run_id=run_id,
+            stop_event=stop_event,
+            on_row=on_row,
+        )
+        began = time.monotonic()
+        results.update(sender.run(jobs))
+        sent = _Sent(
+            results,
+            journal_path,
+            sender.requests_sent,
+            time.monotonic() - began,
+            sender.stop_reason,
+            sender.stop_exit_code,
+        )
+        counts = Counter(r.status.value for r in results.values())
+        journal.finish_run(
+            run_id,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            exit_code_for(counts, sent.stop_code),
+        )
+    return sent
+
+
+def _endpoint(settings: Settings, stack: contextlib.ExitStack) -> tuple[str, Secret]:
+    """The base URL and key to send with: the in-process sandbox's, or the configured ones."""
+    if settings.sandbox:
+        from .sandbox import DEMO_API_KEY, Sandbox
+
+        sandbox = stack.enter_context(Sandbox().start())
+        return sandbox.base_url, Secret(DEMO_API_KEY)
+    if settings.api_key is None:
+        raise UsageError("No API key was given for sending.")
+    return settings.base_url, settings.api_key
+
+
+def _plan(
+    rows: Iterable[CheckedRow], journal: Journal, settings: Settings
+) -> tuple[dict[int, RowResult], list[Job]]:
+    """Decide, from the journal, which valid rows go out and which are already accounted for."""
+    results: dict[int, RowResult] = {}
+    jobs: list[Job] = []
+    first_row_of: dict[str, int] = {}
+    window = settings.dedup_window_days * 86400
+    now = time.time()
+    for row in rows:
+        number = row.source.number
+        if row.invite is None:
+            results[number] = _check_result(row)
+            continue
+        key = journal.key(row.invite.payload)
+        if key in first_row_of:
+            results[number] = RowResult(
+                Status.DUPLICATE,
+                error=f"Same patient and exams as row {first_row_of[key]}; this row is not sent.",
+            )
+            continue
+        first_row_of[key] = number
+        entry = None if settings.force else journal.lookup(key)
+        if entry is not None and now - (entry.sent_epoch or entry.updated_epoch) <= window:
+            if entry.state == "sent":
+                results[number] = RowResult(
+                    Status.ALREADY_SENT,
+                    entry.meeting_url,
+                    entry.meeting_uuid,
+                    entry.patient_exam_ids,
+                    attempts=0,
+                    http_status=entry.http_status,
+                    sent_at=entry.sent_at,
+                    error="",
+                    warnings=_ALREADY_SENT.format(sent_at=entry.sent_at, row=entry.source_row),
+                )
+                continue
+            if entry.state == "unknown" and not settings.resend_unknown:
+                results[number] = RowResult(Status.UNKNOWN, error=_STILL_UNKNOWN)
+                continue
+        jobs.append(Job(row.invite, key))
+    return results, jobs
