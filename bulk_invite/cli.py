@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .errors import BulkInviteError, UsageError
+from .hardening import harden
 from .models import RunSummary, Status
 from .settings import DEFAULT_BASE_URL, RetryPolicy, Settings, Timeouts
 
@@ -333,6 +334,7 @@ def _print_summary(summary: RunSummary, out: IO[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one error boundary of the tool."""
     try:
+        harden()
         cli.main(args=argv, prog_name="bulk-invite", standalone_mode=False)
     except SystemExit:
         raise
