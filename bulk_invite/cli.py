@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .errors import BulkInviteError, UsageError
-from .hardening import harden
+from .hardening import harden, quiet_background_errors
 from .models import RunSummary, Status
 from .settings import DEFAULT_BASE_URL, RetryPolicy, Settings, Timeouts
 
@@ -108,7 +108,10 @@ def check(**opts: Any) -> None:
     "--rate", type=float, default=5.0, show_default=True, help="Requests per second, at most."
 )
 @click.option(
-    "--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once."
+    "--concurrency",
+    type=int,
+    default=None,
+    help="Requests in flight at once (default: adapts to --rate and the API's latency).",
 )
 @click.option("--sandbox", is_flag=True, help="Send to a built-in local sandbox with a demo key.")
 @click.option("--dry-run", is_flag=True, help="Check with send's settings; send nothing.")
@@ -335,7 +338,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: the one error boundary of the tool."""
     try:
         harden()
-        cli.main(args=argv, prog_name="bulk-invite", standalone_mode=False)
+        with quiet_background_errors():
+            cli.main(args=argv, prog_name="bulk-invite", standalone_mode=False)
     except SystemExit:
         raise
     except click.exceptions.Abort:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +21,10 @@ from .pacing import Pacer
 from .settings import Settings
 
 log = logging.getLogger("bulk_invite.send")
+
+#: Workers an automatic pool starts with, and the most it grows to.
+AUTO_MIN_WORKERS = 4
+AUTO_MAX_WORKERS = 32
 
 ClientFactory = Callable[[], QualiphyClient]
 
@@ -49,7 +55,12 @@ class _Stop:
 
 
 class Sender:
-    """Sends jobs with ``settings.concurrency`` workers sharing one pacer and one journal."""
+    """Sends jobs with a pool of workers sharing one pacer and one journal.
+
+    With ``settings.concurrency`` unset, the pool starts with four workers and grows (to 32 at
+    most) until rate × observed latency requests can be in flight, so the rate is reached
+    whatever the server's latency without any tuning.
+    """
 
     def __init__(
         self,
@@ -84,6 +95,10 @@ class Sender:
         self._rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx == 2}
         self._non_rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx != 2}
         self.requests_sent = 0
+        self._workers: list[threading.Thread] = []
+        self._latencies: deque[float] = deque(maxlen=50)
+        self._max_workers = 1
+        self._next_job: Callable[[], Job | None] = lambda: None
 
     @property
     def stop_reason(self) -> str | None:
@@ -104,15 +119,17 @@ class Sender:
             with take:
                 return next(queue, None)
 
-        workers = [
-            threading.Thread(target=self._worker, args=(next_job,), name=f"sender-{i}", daemon=True)
-            for i in range(min(self._settings.concurrency, max(1, len(jobs))))
-        ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            while worker.is_alive():
-                worker.join(timeout=0.2)
+        self._next_job = next_job
+        self._max_workers = max(1, len(jobs))
+        # The first row goes out alone: a bad key or an unsigned contract then stops the run
+        # after one patient's data was sent, not after a whole pool's worth.
+        self._spawn(1)
+        while True:
+            with self._lock:
+                alive = [w for w in self._workers if w.is_alive()]
+            if not alive:
+                break
+            alive[0].join(timeout=0.2)
         with self._lock:
             if self._stop is None and self._stop_event.is_set():
                 self._stop = _Stop("Interrupted: no new rows were sent after the signal.", 130)
@@ -121,20 +138,77 @@ class Sender:
                 self._results[job.invite.row] = self._not_attempted(job)
         return dict(self._results)
 
-    def _worker(self, next_job: Callable[[], Job | None]) -> None:
+    @property
+    def workers(self) -> int:
+        """How many workers the run has used so far."""
+        with self._lock:
+            return len(self._workers)
+
+    def _spawn(self, up_to: int) -> None:
+        """Start workers until the pool has ``up_to`` of them."""
+        started = []
+        with self._lock:
+            while len(self._workers) < min(up_to, self._max_workers):
+                worker = threading.Thread(
+                    target=self._worker, name=f"sender-{len(self._workers)}", daemon=True
+                )
+                self._workers.append(worker)
+                started.append(worker)
+        for worker in started:
+            worker.start()
+
+    def _wanted_workers(self) -> int:
+        """Fixed concurrency, or enough workers to keep the rate busy at the observed latency."""
+        if self._settings.concurrency:
+            return self._settings.concurrency
+        with self._lock:
+            recent = sorted(self._latencies)
+        if not recent:  # until latency is measured, assume a quarter-second API
+            guess = math.ceil(self.pacer.max_rate / 4)
+            return max(AUTO_MIN_WORKERS, min(AUTO_MAX_WORKERS, guess))
+        p90 = recent[int(0.9 * (len(recent) - 1))]
+        wanted = math.ceil(self.pacer.max_rate * p90 * 1.25) + 1
+        return max(AUTO_MIN_WORKERS, min(AUTO_MAX_WORKERS, wanted))
+
+    def _observe(self, seconds: float) -> None:
+        with self._lock:
+            self._latencies.append(seconds)
+
+    def _worker(self) -> None:
         client = self._client_factory()
         try:
             while not self._stopping():
-                job = next_job()
+                job = self._next_job()
                 if job is None:
                     break
                 blocked = self._blocked_reason(job.invite)
                 if blocked:
                     self._finish(job, RowResult(Status.NOT_SENT, error=blocked), "")
                     continue
-                self._send_one(client, job)
+                try:
+                    self._send_one(client, job)
+                except Exception as exc:  # a bug or a failing journal: see _internal_error
+                    self._internal_error(job, exc)
+                if not self._stopping():
+                    self._spawn(self._wanted_workers())
         finally:
             client.close()
+
+    def _internal_error(self, job: Job, exc: Exception) -> None:
+        """Settle the row as ``unknown`` (its request may have gone out) and stop the run.
+
+        Only the exception's type is kept: its message or traceback could hold patient data.
+        """
+        result = RowResult(
+            Status.UNKNOWN,
+            error=f"Internal error while sending this row ({type(exc).__name__})." + _VERIFY,
+        )
+        self._request_stop(
+            f"Internal error ({type(exc).__name__}) while sending row {job.invite.row}; "
+            "the run was stopped. Unsent rows are left for the next run.",
+            3,
+        )
+        self._finish(job, result, type(exc).__name__)
 
     def _stopping(self) -> bool:
         return self._stop_event.is_set()
@@ -154,14 +228,19 @@ class Sender:
 
         def attempt() -> Outcome:
             nonlocal attempts
+            # `sending` is durable before the wait for a slot, so the request leaves the moment
+            # its slot opens: a disk sync between slot and socket would bunch arrivals at the
+            # server past the rate.
+            self._journal.mark_sending(job.key, self._run_id, job.invite.row)
             if not self.pacer.acquire():
+                self._journal.mark_done(job.key, "pending", http_status=None, error="")
                 return Outcome(Kind.NEVER_REACHED, None, "Stopped before sending.", "Stopped")
             attempts += 1
-            self._journal.mark_sending(job.key, self._run_id, job.invite.row)
             with self._lock:
                 self.requests_sent += 1
             started = time.monotonic()
             outcome = client.create_invite(job.invite.payload)
+            self._observe(time.monotonic() - started)
             log.debug(
                 "request finished",
                 extra={

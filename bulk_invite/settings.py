@@ -54,7 +54,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     api_key: Secret | None = None
     rate: float = 5.0
-    concurrency: int = 4
+    concurrency: int | None = None  # None: adapt to rate × latency
     timeouts: Timeouts = Timeouts()
     retry: RetryPolicy = RetryPolicy()
     max_response_bytes: int = 1 << 20
@@ -74,7 +74,7 @@ class Settings:
             "base_url": self.base_url,
             "sandbox": self.sandbox,
             "rate": self.rate,
-            "concurrency": self.concurrency,
+            "concurrency": self.concurrency or "auto",
             "exams": ",".join(str(e) for e in self.exams),
             "date_order": self.date_order,
             "sheet": self.sheet or "",
@@ -91,7 +91,7 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.rate > 0:
             raise UsageError("--rate must be a positive number of requests per second.")
-        if self.concurrency < 1:
+        if self.concurrency is not None and self.concurrency < 1:
             raise UsageError("--concurrency must be at least 1.")
         if self.dedup_window_days < 0:
             raise UsageError("--dedup-window cannot be negative.")
