@@ -9,24 +9,40 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from . import __version__
+from .catalog import catalog_path, describe, load_catalog
 from .client import QualiphyClient
 from .errors import UsageError
+from .fields import DateOrderDecision
 from .journal import Journal, default_journal_path
 from .load import open_table
-from .models import CheckedRow, RowResult, RunSummary, Status
-from .report import ResultsWriter
+from .models import CheckedRow, RowResult, RunSummary, SourceRow, Status
+from .report import RESULT_COLUMNS, ResultsWriter
 from .secret import Secret
 from .send import Job, RowEvent, Sender
 from .settings import Settings
-from .validate import check_rows
+from .validate import make_checker
 
 Command = Literal["check", "send"]
+
+# Columns an earlier results workbook added; reading one back (the fix loop) drops them, but
+# keeps ``source_row`` so the new results say where each row first came from.
+_OLD_RESULT_COLUMNS = frozenset(RESULT_COLUMNS) | {"error"}
+
+
+class Progress(Protocol):
+    """Receives progress: a phase with its row total (None when unknown), then each row."""
+
+    def start(self, phase: str, total: int | None) -> None:
+        """A phase begins."""
+
+    def advance(self, event: RowEvent) -> None:
+        """One row reached its final status."""
 
 # What a person should do about an ``unknown`` row; repeated in the README.
 _ALREADY_SENT = "Already sent on {sent_at} (row {row} of an earlier run); not sent again."
@@ -89,7 +105,7 @@ def run(
     *,
     command: Command = "check",
     stop_event: threading.Event | None = None,
-    on_row: Callable[[RowEvent], None] | None = None,
+    progress: Progress | None = None,
     today: date | None = None,
 ) -> RunSummary:
     """Check (or check and send) one patient list, write its results workbook, return a summary."""
@@ -99,23 +115,34 @@ def run(
     sha256 = file_sha256(path) if path.is_file() else ""
     table = open_table(path, sheet=settings.sheet, encoding=settings.encoding)
     output = settings.output or default_output(path)
-    checked = check_rows(table, settings, today=today)
+    catalog = settings.catalog
+    if catalog is None:
+        catalog = load_catalog(catalog_path(settings.base_url, sandbox=settings.sandbox))
+    checker = make_checker(table, settings, catalog, today=today)
+    checked = checker.check(table.rows)
     counts: Counter[str] = Counter({s.value: 0 for s in Status})
     sent: _Sent | None = None
     if command == "send" and not settings.dry_run:
         # Sending needs every row's fate before the results can be written in input order.
         rows = list(checked)
-        sent = _send(rows, settings, run_id, started, path.name, sha256, stop_event, on_row)
+        sent = _send(rows, settings, run_id, started, path.name, sha256, stop_event, progress)
         checked = iter(rows)
-    with ResultsWriter(output, table.headers) as writer:
+    elif progress is not None:
+        progress.start("Checking", None)
+    echo = _echoed_columns(table.headers)
+    with ResultsWriter(output, [table.headers[i] for i in echo]) as writer:
         for row in checked:
-            result = (
-                _check_result(row)
-                if sent is None
-                else _with_warnings(sent.results[row.source.number], row)
-            )
+            if sent is None:
+                result = _check_result(row)
+                if progress is not None:
+                    progress.advance(RowEvent(row.source.number, result.status, None, 0, ""))
+            else:
+                result = _with_warnings(sent.results[row.source.number], row)
             counts[result.status] += 1
-            writer.add(row.source, result)
+            source = row.source
+            if len(echo) != len(table.headers):
+                source = SourceRow(source.number, tuple(source.cells[i] for i in echo))
+            writer.add(source, result)
         summary = RunSummary(
             command=command if not settings.dry_run else "send --dry-run",
             counts=dict(counts),
@@ -134,10 +161,35 @@ def run(
             achieved_rate=round(sent.requests / sent.seconds, 3) if sent and sent.seconds else None,
             aborted_reason=sent.stop_reason if sent else None,
             settings=settings.public(),
-            notes=table.notes,
+            notes=(*table.notes, *_run_notes(checker.date_order, catalog)),
         )
         writer.finish(summary)
     return summary
+
+
+def _echoed_columns(headers: tuple[str, ...]) -> list[int]:
+    """Input columns echoed into the results: all but an earlier run's result columns."""
+    return [i for i, h in enumerate(headers) if h.strip().lower() not in _OLD_RESULT_COLUMNS]
+
+
+def _run_notes(order: DateOrderDecision | None, catalog: Mapping[int, int] | None) -> list[str]:
+    notes = []
+    if order is not None and order.assumed and (order.month_first or order.day_first) == 0:
+        names = {"mdy": "month/day/year", "dmy": "day/month/year", "ymd": "year/month/day"}
+        notes.append(
+            f"Dates of birth like 03/04/1990 were read as {names[order.order]} "
+            "(--date-order): no date in the file could tell."
+        )
+    elif order is not None and not order.assumed and (order.month_first or order.day_first):
+        notes.append(
+            f"Dates of birth were read as {'day' if order.order == 'dmy' else 'month'} first, "
+            "as the file's unambiguous dates show."
+        )
+    notes.append(
+        f"Exam catalog: {describe(catalog)}." if catalog else
+        "No exam catalog: exam IDs were not checked (run `bulk-invite exams --save`)."
+    )
+    return notes
 
 
 def _with_warnings(result: RowResult, row: CheckedRow) -> RowResult:
@@ -154,7 +206,7 @@ def _send(
     input_name: str,
     sha256: str,
     stop_event: threading.Event | None,
-    on_row: Callable[[RowEvent], None] | None,
+    progress: Progress | None,
 ) -> _Sent:
     """Plan against the journal, send what is left, and record the run."""
     with contextlib.ExitStack() as stack:
@@ -174,8 +226,10 @@ def _send(
             ),
             run_id=run_id,
             stop_event=stop_event,
-            on_row=on_row,
+            on_row=progress.advance if progress is not None else None,
         )
+        if progress is not None:
+            progress.start("Sending", len(jobs))
         began = time.monotonic()
         results.update(sender.run(jobs))
         sent = _Sent(

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
+from . import report_process
 from .atomic import AtomicFile, atomic_output
 from .errors import OutputError
 from .models import NEEDS_FIXING, RowResult, RunSummary, SourceRow, Status
@@ -96,6 +97,8 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9 ().\-/]*[0-9][0-9 ().\-/]*")
 # XML 1.0 cannot hold these; lone surrogates cannot even be encoded.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+# Text this short cannot exceed a cell however it is counted.
+_PLAIN_MAX = CELL_LIMIT // 2
 
 
 def neutralize(text: str) -> str:
@@ -161,10 +164,20 @@ class _Sheet:
         """Write ``value`` as a neutralized string (never as a formula or number)."""
         if not value:
             return
-        safe = neutralize(value)
+        # Nearly every cell is short printable text with nothing to neutralize or shield.
+        if (
+            len(value) <= _PLAIN_MAX
+            and value.isprintable()
+            and value[0] not in _FORMULA_START
+            and not value.startswith("<r>")
+        ):
+            stored = safe = value
+        else:
+            safe = neutralize(value)
+            stored = _shield_markup(safe)
         if len(safe) > self.widths[col]:
             self.widths[col] = float(len(safe))
-        self.ws.write_string(row, col, _shield_markup(safe), cell_format)
+        self.ws.write_string(row, col, stored, cell_format)
 
     def number(self, row: int, col: int, value: float) -> None:
         """Write a number cell."""
@@ -186,11 +199,119 @@ def _display_headers(headers: Sequence[str]) -> tuple[str, ...]:
     return tuple(h if h.strip() else f"column_{i}" for i, h in enumerate(headers, start=1))
 
 
+class _Book:
+    """The xlsxwriter side of a results workbook: sheets, formats, rows; run in either process."""
+
+    def __init__(self, target: str | IO[bytes], scratch: str, headers: Sequence[str]) -> None:
+        self.width = len(headers)
+        self.urls = 0
+        self.book = xlsxwriter.Workbook(
+            target,
+            {
+                "constant_memory": True,
+                "tmpdir": scratch,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        bold = self.book.add_format({"bold": True})
+        self.status_formats = {
+            status: self.book.add_format({"bg_color": bg, "font_color": fg})
+            for status, (bg, fg) in STATUS_COLOURS.items()
+        }
+        self.results = _Sheet(self.book, "Results", (*headers, *RESULT_COLUMNS), bold)
+        # Rows read back from an earlier `To fix` sheet already say where they came from.
+        self.keeps_source_row = "source_row" in headers
+        fix_columns = ("error",) if self.keeps_source_row else TO_FIX_COLUMNS
+        self.to_fix = _Sheet(self.book, "To fix", (*headers, *fix_columns), bold)
+        self.summary = _Sheet(self.book, "Summary", ("item", "value"), bold)
+
+    def add(self, cells: Sequence[str], number: int, result: RowResult) -> None:
+        """Append one row (``cells`` already cut to the header width) to Results and To fix."""
+        sheet = self.results
+        sheet.rows += 1
+        row = sheet.rows
+        text = sheet.text
+        for col, cell in enumerate(cells):
+            if cell:
+                text(row, col, cell)
+        col = self.width
+        text(row, col, str(result.status), self.status_formats.get(result.status))
+        if result.meeting_url:
+            self._write_link(row, col + 1, result.meeting_url)
+        if result.meeting_uuid:
+            text(row, col + 2, result.meeting_uuid)
+        if result.patient_exam_ids:
+            text(row, col + 3, ", ".join(str(i) for i in result.patient_exam_ids))
+        if result.error:
+            text(row, col + 4, result.error)
+        if result.warnings:
+            text(row, col + 5, result.warnings)
+        sheet.number(row, col + 6, result.attempts)
+        if result.http_status is not None:
+            sheet.number(row, col + 7, result.http_status)
+        if result.sent_at:
+            text(row, col + 8, result.sent_at)
+
+        if result.status in NEEDS_FIXING:
+            fix = self.to_fix
+            fix.rows += 1
+            for col, cell in enumerate(cells):
+                if cell:
+                    fix.text(fix.rows, col, cell)
+            fix.text(fix.rows, self.width, result.error)
+            if not self.keeps_source_row:
+                fix.number(fix.rows, self.width + 1, number)
+
+    def _write_link(self, row: int, col: int, url: str) -> None:
+        """A clickable meeting link while Excel allows one; plain text otherwise."""
+        if (
+            self.urls < MAX_URLS_PER_SHEET
+            and _LINK.fullmatch(url)
+            and _utf16_len(url) <= _MAX_URL_LENGTH
+        ):
+            safe = neutralize(url)
+            if self.results.ws.write_url(row, col, url, None, safe) == 0:
+                self.urls += 1
+                self.results.widths[col] = max(self.results.widths[col], float(len(safe)))
+                return
+        self.results.text(row, col, url)
+
+    def close(self, summary_items: Sequence[tuple[str, str | int | float | bool | None]]) -> None:
+        """Write the Summary sheet, set filters and widths, and close the workbook."""
+        sheet = self.summary
+        for item, value in summary_items:
+            sheet.rows += 1
+            sheet.text(sheet.rows, 0, item)
+            if isinstance(value, bool):
+                sheet.text(sheet.rows, 1, "yes" if value else "no")
+            elif isinstance(value, int | float):
+                sheet.number(sheet.rows, 1, value)
+            elif value is not None:
+                sheet.text(sheet.rows, 1, value)
+        input_limits = [_DEFAULT_WIDTH] * self.width
+        self.results.finish(input_limits + [_RESULT_WIDTHS[c] for c in RESULT_COLUMNS])
+        fix_widths = [(24.0, 80.0)] if self.keeps_source_row else [(24.0, 80.0), (10.0, 10.0)]
+        self.to_fix.finish([*input_limits, *fix_widths])
+        self.summary.finish([(16.0, 30.0), (20.0, 90.0)])
+        self.book.close()
+
+    def drop(self) -> None:
+        """Close the scratch files so they can be removed (the workbook is abandoned)."""
+        for worksheet in getattr(self.book, "worksheets_objs", ()):
+            handle = getattr(worksheet, "row_data_fh", None)
+            if handle is not None:
+                handle.close()
+
+
 class ResultsWriter:
     """Streams the results workbook to a temporary file and puts it in place on :meth:`finish`.
 
     Use as a context manager: an exception inside the block removes the temporary file and leaves
-    any existing target untouched.
+    any existing target untouched. Writing XLSX costs more than checking rows, so once a run is
+    clearly large the workbook is written by a helper process (see :mod:`.report_process`) while
+    this one goes on reading and checking; small runs never start one.
     """
 
     def __init__(self, path: Path, headers: Sequence[str]) -> None:
@@ -202,9 +323,11 @@ class ResultsWriter:
                 f"cannot write {self.path.name}: {self._width} input columns do not fit one sheet"
             )
         self._rows = 0
-        self._urls = 0
         self._clipped_rows = 0
         self._closed = False
+        self._held: list[tuple[tuple[str, ...], int, RowResult]] = []
+        self._book: _Book | None = None
+        self._helper: report_process.Helper | None = None
         self._file = AtomicFile(self.path)
         try:
             # Streamed row data is patient data: keep xlsxwriter's scratch files in a private
@@ -212,24 +335,6 @@ class ResultsWriter:
             self._scratch = Path(
                 tempfile.mkdtemp(dir=self.path.parent, prefix="." + self.path.name, suffix=".parts")
             )
-            self._book = xlsxwriter.Workbook(
-                self._file.file,
-                {
-                    "constant_memory": True,
-                    "tmpdir": str(self._scratch),
-                    "strings_to_numbers": False,
-                    "strings_to_formulas": False,
-                    "strings_to_urls": False,
-                },
-            )
-            bold = self._book.add_format({"bold": True})
-            self._status_formats = {
-                status: self._book.add_format({"bg_color": bg, "font_color": fg})
-                for status, (bg, fg) in STATUS_COLOURS.items()
-            }
-            self._results = _Sheet(self._book, "Results", self.headers + RESULT_COLUMNS, bold)
-            self._to_fix = _Sheet(self._book, "To fix", self.headers + TO_FIX_COLUMNS, bold)
-            self._summary = _Sheet(self._book, "Summary", ("item", "value"), bold)
         except BaseException:
             self._cleanup()
             raise
@@ -263,63 +368,59 @@ class ResultsWriter:
                 f"cannot write {self.path.name}: more than {MAX_DATA_ROWS} rows do not fit a sheet"
             )
         self._rows += 1
-        row = self._rows
-        sheet = self._results
         cells = source.cells
         if len(cells) > self._width:
             # Cells under no header have no column to go to; the Summary counts such rows.
             if any(c.strip() for c in cells[self._width :]):
                 self._clipped_rows += 1
             cells = cells[: self._width]
-        for col, cell in enumerate(cells):
-            sheet.text(row, col, cell)
+        if self._book is not None:
+            self._book.add(cells, source.number, result)
+            return
+        self._held.append((cells, source.number, result))
+        if self._helper is not None:
+            if len(self._held) >= report_process.BATCH_ROWS:
+                self._helper.send(self._held)
+                self._held = []
+        elif len(self._held) >= report_process.HELPER_AFTER_ROWS:
+            self._start_writing()
 
-        col = self._width
-        sheet.text(row, col, str(result.status), self._status_formats.get(result.status))
-        self._write_link(row, col + 1, result.meeting_url)
-        sheet.text(row, col + 2, result.meeting_uuid)
-        sheet.text(row, col + 3, ", ".join(str(i) for i in result.patient_exam_ids))
-        sheet.text(row, col + 4, result.error)
-        sheet.text(row, col + 5, result.warnings)
-        sheet.number(row, col + 6, result.attempts)
-        if result.http_status is not None:
-            sheet.number(row, col + 7, result.http_status)
-        sheet.text(row, col + 8, result.sent_at)
-        sheet.rows = row
+    def _start_writing(self) -> None:
+        """Write in a helper process when one starts, else here; rows held so far go first."""
+        self._helper = report_process.Helper.start(
+            self._file.temp_path, self._scratch, self.headers
+        )
+        if self._helper is not None:
+            return
+        self._book = self._local_book()
+        for cells, number, result in self._held:
+            self._book.add(cells, number, result)
+        self._held = []
 
-        if result.status in NEEDS_FIXING:
-            fix = self._to_fix
-            fix.rows += 1
-            for col, cell in enumerate(cells):
-                fix.text(fix.rows, col, cell)
-            fix.text(fix.rows, self._width, result.error)
-            fix.number(fix.rows, self._width + 1, source.number)
-
-    def _write_link(self, row: int, col: int, url: str) -> None:
-        """A clickable meeting link while Excel allows one; plain text otherwise."""
-        if (
-            self._urls < MAX_URLS_PER_SHEET
-            and _LINK.fullmatch(url)
-            and _utf16_len(url) <= _MAX_URL_LENGTH
-        ):
-            safe = neutralize(url)
-            if self._results.ws.write_url(row, col, url, None, safe) == 0:
-                self._urls += 1
-                self._results.widths[col] = max(self._results.widths[col], float(len(safe)))
-                return
-        self._results.text(row, col, url)
+    def _local_book(self) -> _Book:
+        try:
+            return _Book(self._file.file, str(self._scratch), self.headers)
+        except XlsxWriterException as exc:
+            raise OutputError(f"cannot write {self.path.name}: {type(exc).__name__}") from exc
 
     def finish(self, summary: RunSummary) -> Path:
         """Write the Summary sheet, close the workbook and move it onto the target path."""
         if self._closed:
             raise RuntimeError("ResultsWriter is already closed")
+        items = _summary_items(summary, self._clipped_rows)
         try:
-            self._write_summary(summary)
-            input_limits = [_DEFAULT_WIDTH] * self._width
-            self._results.finish(input_limits + [_RESULT_WIDTHS[c] for c in RESULT_COLUMNS])
-            self._to_fix.finish([*input_limits, (24.0, 80.0), (10.0, 10.0)])
-            self._summary.finish([(16.0, 30.0), (20.0, 90.0)])
-            self._book.close()
+            if self._helper is not None:
+                if self._held:
+                    self._helper.send(self._held)
+                    self._held = []
+                self._helper.finish(items, self.path.name)
+            else:
+                if self._book is None:
+                    self._book = self._local_book()
+                    for cells, number, result in self._held:
+                        self._book.add(cells, number, result)
+                    self._held = []
+                self._book.close(items)
         except XlsxWriterException as exc:
             self.abort()
             raise OutputError(f"cannot write {self.path.name}: {type(exc).__name__}") from exc
@@ -338,10 +439,13 @@ class ResultsWriter:
     def abort(self) -> None:
         """Drop everything written so far; an existing target file is left as it was."""
         self._closed = True
-        for worksheet in getattr(getattr(self, "_book", None), "worksheets_objs", ()):
-            handle = getattr(worksheet, "row_data_fh", None)
-            if handle is not None:
-                handle.close()
+        self._held = []
+        helper, self._helper = getattr(self, "_helper", None), None
+        if helper is not None:
+            helper.kill()
+        book = getattr(self, "_book", None)
+        if book is not None:
+            book.drop()
         self._cleanup()
 
     def _cleanup(self) -> None:
@@ -349,18 +453,6 @@ class ResultsWriter:
         scratch = getattr(self, "_scratch", None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-    def _write_summary(self, summary: RunSummary) -> None:
-        sheet = self._summary
-        for item, value in _summary_items(summary, self._clipped_rows):
-            sheet.rows += 1
-            sheet.text(sheet.rows, 0, item)
-            if isinstance(value, bool):
-                sheet.text(sheet.rows, 1, "yes" if value else "no")
-            elif isinstance(value, int | float):
-                sheet.number(sheet.rows, 1, value)
-            elif value is not None:
-                sheet.text(sheet.rows, 1, value)
 
 
 def _summary_items(

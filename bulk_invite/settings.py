@@ -50,6 +50,9 @@ class Settings:
     date_order: DateOrder = "mdy"
     column_map: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     defaults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    carry: tuple[str, ...] = ()
+    #: Exam ID → rx_type (1 GFE, 2 Rx); None: use the catalog saved by ``bulk-invite exams``.
+    catalog: Mapping[int, int] | None = None
 
     base_url: str = DEFAULT_BASE_URL
     api_key: Secret | None = None
@@ -78,6 +81,9 @@ class Settings:
             "exams": ",".join(str(e) for e in self.exams),
             "date_order": self.date_order,
             "sheet": self.sheet or "",
+            "carry": ",".join(self.carry),
+            "column_map": dict(self.column_map),
+            "defaults": dict(self.defaults),
             "dry_run": self.dry_run,
             "force": self.force,
             "resend_unknown": self.resend_unknown,
@@ -85,6 +91,10 @@ class Settings:
             "dedup_window_days": self.dedup_window_days,
             "timeouts": f"connect {self.timeouts.connect:g} s, read {self.timeouts.read:g} s",
             "max_attempts": self.retry.max_attempts,
+            "max_retry_after": self.retry.max_retry_after,
+            "breaker_threshold": self.retry.breaker_threshold,
+            "journal": str(self.journal) if self.journal else "(default)",
+            "lock_wait": self.lock_wait,
             "api_key": "****" if self.api_key else "(not set)",
         }
 
@@ -100,6 +110,8 @@ class Settings:
         check_base_url(self.base_url)
         object.__setattr__(self, "column_map", MappingProxyType(dict(self.column_map)))
         object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+        if self.catalog is not None:
+            object.__setattr__(self, "catalog", MappingProxyType(dict(self.catalog)))
 
 
 def is_loopback_host(host: str) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -70,11 +70,24 @@ def check_rows(
     ``catalog`` maps exam ID → ``rx_type`` (enables unknown-exam and one-Rx-exam checks);
     ``date_order`` fixes the dob column's order instead of detecting it (see module docstring).
     """
+    checker = make_checker(table, settings, catalog, today=today, date_order=date_order)
+    return checker.check(table.rows)
+
+
+def make_checker(
+    table: Table,
+    settings: Settings,
+    catalog: Mapping[int, int] | None = None,
+    *,
+    today: date | None = None,
+    date_order: DateOrder | None = None,
+) -> RowChecker:
+    """The RowChecker for ``table``; raises MissingColumnsError or UsageError before any row."""
     defaults = {name for name, value in settings.defaults.items() if value.strip()}
     if settings.exams:
         defaults.add("exams")
     columns = resolve_columns(table.headers, settings.column_map, defaults=defaults)
-    checker = RowChecker(
+    return RowChecker(
         columns,
         settings,
         catalog,
@@ -82,7 +95,6 @@ def check_rows(
         today=today,
         date_order=date_order,
     )
-    return checker.check(table.rows)
 
 
 class RowChecker:
@@ -111,6 +123,7 @@ class RowChecker:
             DateOrderDecision(date_order, 0, 0, assumed=False) if date_order else None
         )
         self._seen: dict[bytes, int] = {}
+        self._carry = _carried_columns(columns, settings.carry)
         self._use_full_name = FULL_NAME in columns.fields and not (
             "first_name" in columns.fields and "last_name" in columns.fields
         )
@@ -314,6 +327,10 @@ class RowChecker:
                     "next to the source file and row.",
                 ),
             )
+        for name, index in self._carry:
+            value = self._cell(row, index)
+            if value:
+                data[name] = value
         data.update(source_file=self.source_name, source_row=row.number)
         values["additional_data"] = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -423,3 +440,19 @@ def _checked_defaults(settings: Settings) -> dict[str, Any]:
             raise UsageError(f"Default for {field} is not valid: {' '.join(errors)}")
         checked[field] = value
     return checked
+
+
+def _carried_columns(columns: ColumnMap, carry: Sequence[str]) -> list[tuple[str, int]]:
+    """The (header, index) pairs ``--carry`` packs into additional_data; unknown names stop."""
+    index: dict[str, int] = {}
+    for i, header in enumerate(columns.headers):
+        index.setdefault(header, i)
+        index.setdefault(header.strip().casefold(), i)
+    found = [(name, index.get(name, index.get(name.strip().casefold()))) for name in carry]
+    missing = [name for name, i in found if i is None]
+    if missing:
+        raise UsageError(
+            f"--carry names a column the file does not have: {', '.join(missing)} "
+            f"(its columns are: {', '.join(columns.headers)})."
+        )
+    return [(name, i) for name, i in found if i is not None]
