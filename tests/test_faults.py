@@ -43,7 +43,7 @@ def test_flaky_api_ends_with_every_row_final_no_duplicates_and_rate_respected(
             journal=tmp_path / "journal.sqlite", output=tmp_path / "out.xlsx",
         )
         summary = run(csv_path, settings, command="send")
-        arrivals = [r.monotonic for r in sandbox.requests() if r.path.startswith("/api/exam_invite")]
+        arrivals = [r.monotonic for r in sandbox.requests() if r.path.startswith("/api/exam")]
         faults = Counter(r.fault for r in sandbox.requests())
 
     assert faults["500"] and faults["429"] and faults["drop"] and faults["late"]
