@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
+	rm -rf out && mkdir -p out
 	$(VENV)/bin/bulk-invite send sample_data/patients.xlsx --sandbox --exams 1822 -o out/patients.results.xlsx --journal out/demo-journal.sqlite --no-progress; \
 	  code=$$?; echo "exit code: $$code (0 = every row sent)"; \
 	  $(VENV)/bin/bulk-invite send sample_data/messy_patients.xlsx --sandbox --exams 1822 -o out/messy_patients.results.xlsx --journal out/demo-journal.sqlite --no-progress; \

@@ -306,7 +306,7 @@ def _acquire_lock(path: Path, wait: float, sleep: Callable[[float], None]) -> _L
                 os.close(fd)
                 raise JournalLockedError(
                     f"Another bulk-invite run is using the journal {path.with_suffix('')}; "
-                    "wait for it to finish (or pass --lock-wait SECONDS)."
+                    "wait for it to finish, or pass --lock wait to queue behind it."
                 ) from None
             sleep(min(0.5, max(0.01, deadline - time.monotonic())))
 

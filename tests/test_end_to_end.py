@@ -307,3 +307,21 @@ def test_dry_run_sends_nothing_and_reports_valid(api: Api, tmp_path: Path) -> No
     assert send(api, SAMPLES / "patients.csv", tmp_path, "out.xlsx", "--dry-run") == 0
     assert api.bodies == []
     assert {r["status"] for r in results(tmp_path / "out.xlsx")} == {"valid"}
+
+
+def test_lock_wait_waits_for_the_other_run_to_finish(api: Api, tmp_path: Path) -> None:
+    import threading
+
+    held = Journal(tmp_path / "journal.sqlite")
+    threading.Timer(0.5, held.close).start()
+    assert send(api, SAMPLES / "patients.csv", tmp_path, "out.xlsx", "--lock", "wait",
+                "--lock-wait", "30") == 0  # fmt: skip
+    assert len(api.bodies) == 50
+
+
+def test_lock_wait_gives_up_after_its_limit(api: Api, tmp_path: Path, capsys: Any) -> None:
+    with Journal(tmp_path / "journal.sqlite"):
+        code = send(api, SAMPLES / "patients.csv", tmp_path, "out.xlsx", "--lock", "wait",
+                    "--lock-wait", "0.3")  # fmt: skip
+    assert code == 2 and api.bodies == []
+    assert "Another bulk-invite run" in capsys.readouterr().err
