@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
@@ -203,6 +204,11 @@ class Sender:
             Status.UNKNOWN,
             error=f"Internal error while sending this row ({type(exc).__name__})." + _VERIFY,
         )
+        # Best effort: the journal itself may be what failed; if so the next run finds the row
+        # still `sending` and marks it unknown then.
+        with contextlib.suppress(Exception):
+            error = f"Internal error ({type(exc).__name__})."
+            self._journal.mark_done(job.key, "unknown", http_status=None, error=error)
         self._request_stop(
             f"Internal error ({type(exc).__name__}) while sending row {job.invite.row}; "
             "the run was stopped. Unsent rows are left for the next run.",
@@ -252,7 +258,9 @@ class Sender:
                     "elapsed_ms": round((time.monotonic() - started) * 1000),
                 },
             )
-            if outcome.kind is Kind.THROTTLED and outcome.http_status == 429:
+            if outcome.kind is Kind.THROTTLED and (
+                outcome.http_status == 429 or outcome.retry_after is not None
+            ):
                 self.pacer.pause(min(outcome.retry_after or 1.0, policy.max_retry_after))
             elif outcome.kind is Kind.CREATED:
                 self.pacer.succeeded()

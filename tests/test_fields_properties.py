@@ -1,7 +1,8 @@
-"""Normalizer properties: never raise, idempotent on their own output, codes registered."""
+"""Normalizer properties: never raise, idempotent, codes registered, never refused by the API."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,8 @@ from bulk_invite.fields import (
     split_full_name,
 )
 from bulk_invite.fields.by_field import NORMALIZERS
+from bulk_invite.sandbox.config import DEFAULT_EXAMS, DEMO_API_KEY, SandboxConfig
+from bulk_invite.sandbox.rules import KNOWN_STATES, Refusal, check_invite
 
 TODAY = date(2026, 1, 15)
 Normalizer = Callable[[str], tuple[Any, tuple[Any, ...]]]
@@ -136,3 +140,82 @@ def test_registry_entries_explain_themselves() -> None:
     for code, info in CODES.items():
         assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)*", code)
         assert info.meaning.endswith(".") and info.example
+
+
+# --- "never returns a value the API would refuse" --------------------------------------------
+
+_SPEC = json.loads((Path(__file__).parent / "data" / "qualiphy-openapi.json").read_text())
+_REQUEST = _SPEC["components"]["schemas"]["ExamInviteRequest"]
+_BASE_PAYLOAD: dict[str, Any] = {
+    "api_key": DEMO_API_KEY, "exams": [DEFAULT_EXAMS[0].id], "first_name": "Avery",
+    "last_name": "Testwood", "email": "avery@example.com", "dob": "1990-06-30",
+    "phone_number": "+15552223344", "tele_state": "NY",
+}  # fmt: skip
+#: Stricter shapes than the schema's plain "string", taken from the API guide and the sandbox.
+_SHAPES: dict[str, re.Pattern[str]] = {
+    "phone_number": re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}", re.ASCII),
+    "pharmacy_phone": re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}", re.ASCII),
+    "dob": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII),
+    "tele_state": re.compile(r"[A-Z]{2}", re.ASCII),
+    "state": re.compile(r"[A-Z]{2}", re.ASCII),
+    "shipping_state": re.compile(r"[A-Z]{2}", re.ASCII),
+    "pharmacy_state": re.compile(r"[A-Z]{2}", re.ASCII),
+    "zip_code": re.compile(r"[0-9]{5}(-[0-9]{4})?", re.ASCII),
+    "shipping_zip_code": re.compile(r"[0-9]{5}(-[0-9]{4})?", re.ASCII),
+    "pharmacy_zip_code": re.compile(r"[0-9]{5}(-[0-9]{4})?", re.ASCII),
+    "ncpdpid": re.compile(r"[0-9]{7}", re.ASCII),
+    "webhook_url": re.compile(r"(?i:https://|http://(localhost|127\.|\[::1\]))\S+"),
+}
+
+
+def _api_value(field_name: str, value: Any) -> Any:
+    return list(value) if field_name == "exams" else value
+
+
+def _sandbox_refusal(payload: dict[str, Any]) -> str | None:
+    """The sandbox's format refusal of ``payload`` (unknown exam IDs are a catalog matter)."""
+    result = check_invite(payload, SandboxConfig())
+    if not isinstance(result, Refusal) or result.text.startswith("The selected exam id"):
+        return None
+    return result.text
+
+
+api_cells = st.one_of(
+    cells,
+    st.from_regex(
+        r"[\s\u200b\u00a0]*[0-9０-９]{3}[ .-]?[0-9０-９]{3}[ .-]?[0-9０-９]{4}\s*", fullmatch=True
+    ),
+    st.from_regex(r"[0-9０-９]{3,5}(-[0-9]{4})?(\.0)?", fullmatch=True),
+    st.from_regex(r"\d{1,2}/\d{1,2}/\d{2,4}( \d{1,2}:\d\d( [AP]M)?)?", fullmatch=True),
+    st.sampled_from(["https://example.org/h", "http://localhost:8080/x", "0512345", "610.0"]),
+)
+
+
+@pytest.mark.parametrize("field_name", sorted({*NORMALIZERS, "dob"}))
+@settings(max_examples=120, deadline=None)
+@given(raw=api_cells)
+def test_normalized_values_are_never_refused_by_the_api(field_name: str, raw: str) -> None:
+    if field_name == "dob":
+        value, problems = normalize_dob(raw, "mdy", TODAY)
+    else:
+        value, problems = NORMALIZERS[field_name](raw)
+    if value is None or any(p.is_error for p in problems):
+        return
+    api_value = _api_value(field_name, value)
+    payload = {**_BASE_PAYLOAD, field_name: api_value}
+    if field_name in _REQUEST["properties"]:
+        schema = {**_REQUEST["properties"][field_name], "components": _SPEC["components"]}
+        jsonschema.validate(api_value, schema)
+    jsonschema.validate(payload, {**_REQUEST, "components": _SPEC["components"]})
+    assert _sandbox_refusal(payload) is None
+    shape = _SHAPES.get(field_name)
+    if shape is not None:
+        assert shape.fullmatch(str(value)), (field_name, raw, value)
+    if field_name == "tele_state":
+        assert value in KNOWN_STATES and value not in ("AL", "MS")
+    if field_name == "dob":
+        assert date.fromisoformat(value) <= TODAY
+    if field_name == "additional_data":
+        json.loads(value)
+    if field_name == "exams":
+        assert value and all(isinstance(e, int) and e > 0 for e in value)

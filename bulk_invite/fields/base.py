@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
@@ -29,6 +30,13 @@ class Problem:
 #: What every normalizer returns: the API-ready value (None when absent or unusable) and problems.
 FieldResult: TypeAlias = tuple[T | None, tuple[Problem, ...]]
 
+#: Characters people cannot see that sneak in from web forms and Word; they break matching.
+INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2066\u2067\u2068\u2069\u180e"
+)
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
+
 #: Longest cell excerpt shown in a message; whole paragraphs in a message help nobody.
 _SHOW_LIMIT = 60
 
@@ -41,6 +49,14 @@ def problem(code: str, message: str) -> Problem:
 def fail(code: str, message: str) -> FieldResult[T]:
     """A result with no value and one problem."""
     return None, (problem(code, message),)
+
+
+def tidy(raw: str, fold: bool = True) -> str:
+    """Cell text trimmed, invisible characters removed and (``fold``) full-width forms folded."""
+    text = raw.translate(_DROP_INVISIBLE) if not raw.isascii() else raw
+    if fold and not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.strip()
 
 
 def show(raw: str) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from functools import lru_cache
 
-from .base import FieldResult, Problem, fail, problem, show
+from .base import FieldResult, Problem, fail, problem, show, tidy
 
 _GENDER_WORDS: dict[int, tuple[str, ...]] = {
     1: ("1", "m", "male", "man", "boy", "masculine", "cisman", "transman", "transgenderman"),
@@ -24,7 +24,7 @@ _INTEGER = re.compile(r"[+]?(\d+)(?:\.0*)?")
 
 def normalize_gender(raw: str) -> FieldResult[int]:
     """Qualiphy's gender code: 1 male, 2 female, 3 prefer not to say / other / unknown."""
-    return _normalize_gender(raw.strip())
+    return _normalize_gender(tidy(raw))
 
 
 @lru_cache(maxsize=1024)
@@ -45,7 +45,7 @@ def _normalize_gender(text: str) -> FieldResult[int]:
 
 def normalize_exams(raw: str) -> FieldResult[tuple[int, ...]]:
     """Exam IDs from ``12``, ``12,15``, ``12; 15``, ``[12, 15]``; duplicates dropped, order kept."""
-    return _normalize_exams(raw.strip())
+    return _normalize_exams(tidy(raw))
 
 
 @lru_cache(maxsize=4096)
@@ -96,7 +96,7 @@ def _normalize_exams(text: str) -> FieldResult[tuple[int, ...]]:
 
 def normalize_integer(raw: str, minimum: int = 1) -> FieldResult[int]:
     """A whole-number ID such as ``pharmacy_id`` (``610`` or ``610.0``), at least ``minimum``."""
-    return _normalize_integer(raw.strip(), minimum)
+    return _normalize_integer(tidy(raw), minimum)
 
 
 @lru_cache(maxsize=4096)
@@ -115,7 +115,7 @@ def _normalize_integer(text: str, minimum: int) -> FieldResult[int]:
 
 def normalize_choice(raw: str, allowed: Collection[int], meanings: str = "") -> FieldResult[int]:
     """One of a few allowed integers, e.g. ``custom_pharmacy`` (1 custom, 2 partner)."""
-    return _normalize_choice(raw.strip(), tuple(sorted(allowed)), meanings)
+    return _normalize_choice(tidy(raw), tuple(sorted(allowed)), meanings)
 
 
 @lru_cache(maxsize=1024)
@@ -129,12 +129,12 @@ def _normalize_choice(text: str, allowed: tuple[int, ...], meanings: str) -> Fie
     return int(match.group(1)), ()
 
 
-_NCPDPID = re.compile(r"(\d{7})(?:\.0+)?")
+_NCPDPID = re.compile(r"([0-9]{7})(?:\.0+)?")
 
 
 def normalize_ncpdpid(raw: str) -> FieldResult[str]:
     """A pharmacy's NCPDP ID: exactly 7 digits, kept as text."""
-    text = raw.strip()
+    text = tidy(raw)
     if not text:
         return None, ()
     match = _NCPDPID.fullmatch(text)

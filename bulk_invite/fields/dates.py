@@ -14,11 +14,15 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from ..settings import DateOrder
-from .base import FieldResult, Problem, fail, problem, show
+from .base import FieldResult, Problem, fail, problem, show, tidy
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ISO_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?Z?")
 _NUMERIC = re.compile(r"(\d{1,4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,4})")
+#: A time after a numeric date, as Excel writes date-time cells into CSV (``6/30/1990 0:00``).
+_TRAILING_TIME = re.compile(
+    r"(?P<date>.+?)\s+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+)
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"(\d{4,5})(?:\.\d+)?")
 _TOKENS = re.compile(r"[A-Za-z]+|\d+")
@@ -128,10 +132,10 @@ def detect_date_order(values: Iterable[str], default: DateOrder = "mdy") -> Date
     return detector.decision(default)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def date_order_evidence(raw: str) -> DateOrder | None:
     """``dmy`` for values like 25/12/1990, ``mdy`` for 12/25/1990, else None."""
-    match = _NUMERIC.fullmatch(raw.strip())
+    match = _NUMERIC.fullmatch(_date_part(raw.strip())[0])
     if not match or len(match.group(1)) > 2:
         return None
     first, second = int(match.group(1)), int(match.group(3))
@@ -144,7 +148,7 @@ def date_order_evidence(raw: str) -> DateOrder | None:
 
 def is_order_ambiguous(raw: str) -> bool:
     """True for numeric dates whose meaning depends on the order (06/05/1990, not 06/06/1990)."""
-    match = _NUMERIC.fullmatch(raw.strip())
+    match = _NUMERIC.fullmatch(_date_part(raw.strip())[0])
     if not match or len(match.group(1)) > 2:
         return False
     first, second = int(match.group(1)), int(match.group(3))
@@ -155,10 +159,11 @@ def normalize_dob(
     raw: str, order: DateOrder = "mdy", today: date | None = None
 ) -> FieldResult[str]:
     """A date of birth as ``YYYY-MM-DD``; ``order`` settles numeric dates; blank gives None."""
-    return _normalize_dob(raw.strip(), order, today or date.today())
+    return _normalize_dob(tidy(raw), order, today or date.today())
 
 
-@lru_cache(maxsize=65536)
+# About a century of birth dates, in one or two notations.
+@lru_cache(maxsize=32768)
 def _normalize_dob(text: str, order: DateOrder, today: date) -> FieldResult[str]:
     if not text:
         return None, ()
@@ -198,9 +203,33 @@ def _parse(text: str, order: DateOrder, today: date, warnings: list[Problem]) ->
     numeric = _NUMERIC.fullmatch(text)
     if numeric:
         return _parse_numeric(text, numeric, order, today, warnings)
+    day_part, has_time = _date_part(text)
+    numeric = _NUMERIC.fullmatch(day_part) if day_part != text else None
+    if numeric:
+        parsed = _parse_numeric(text, numeric, order, today, warnings)
+        if has_time and isinstance(parsed, date):
+            warnings.append(
+                problem(
+                    "dob_time_ignored",
+                    f"{show(text)} has a time of day; only the date {parsed.isoformat()} is "
+                    "used. Check it, as a time zone shift can move a date.",
+                )
+            )
+        return parsed
     if text.isdigit() or _SERIAL.fullmatch(text):
         return _parse_number(text, today)
     return _parse_words(text, today, warnings)
+
+
+def _date_part(text: str) -> tuple[str, bool]:
+    """A numeric date without a trailing time, and whether that time was not midnight."""
+    match = _TRAILING_TIME.fullmatch(text)
+    if match is None or not _NUMERIC.fullmatch(match["date"]):
+        return text, False
+    hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
+    if match["ampm"] and hour == 12 and match["ampm"][0] in "Aa":
+        hour = 0
+    return match["date"], bool(hour or minute or second)
 
 
 def _parse_numeric(

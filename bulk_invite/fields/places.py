@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .base import FieldResult, fail, problem, show
+from .base import FieldResult, fail, problem, show, tidy
 
 STATES: dict[str, str] = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -45,15 +45,15 @@ _LOOKUP: dict[str, str] = {
     },
     **_EXTRA_NAMES,
 }
-_ZIP5 = re.compile(r"\d{5}")
-_ZIP9 = re.compile(r"(\d{5})\s*-?\s*(\d{4})")
-_ZIP_SHORT = re.compile(r"\d{3,4}|\d{7,8}")
-_EXCEL_FLOAT = re.compile(r"(\d+)\.0+")
+_ZIP5 = re.compile(r"[0-9]{5}")
+_ZIP9 = re.compile(r"([0-9]{5})\s*-?\s*([0-9]{4})")
+_ZIP_SHORT = re.compile(r"[0-9]{3,4}|[0-9]{7,8}")
+_EXCEL_FLOAT = re.compile(r"([0-9]+)\.0+")
 
 
 def normalize_state(raw: str) -> FieldResult[str]:
     """An address state (``state``, ``shipping_state``, ``pharmacy_state``) as a USPS code."""
-    return _normalize_state(raw.strip())
+    return _normalize_state(tidy(raw))
 
 
 @lru_cache(maxsize=4096)
@@ -72,7 +72,7 @@ def _normalize_state(text: str) -> FieldResult[str]:
 
 def normalize_tele_state(raw: str) -> FieldResult[str]:
     """The patient's telehealth state: a USPS code Qualiphy serves, or ``TE`` for test mode."""
-    return _normalize_tele_state(raw.strip())
+    return _normalize_tele_state(tidy(raw))
 
 
 @lru_cache(maxsize=4096)
@@ -90,10 +90,11 @@ def _normalize_tele_state(text: str) -> FieldResult[str]:
 
 def normalize_zip(raw: str) -> FieldResult[str]:
     """A ZIP code as ``12345`` or ``12345-6789``, restoring leading zeros Excel dropped."""
-    return _normalize_zip(raw.strip())
+    return _normalize_zip(tidy(raw))
 
 
-@lru_cache(maxsize=65536)
+# Enough for the ZIP codes of a region; the country has about 42,000.
+@lru_cache(maxsize=16384)
 def _normalize_zip(text: str) -> FieldResult[str]:
     if not text:
         return None, ()

@@ -5,23 +5,19 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from .base import FieldResult, Problem, any_error, fail, problem, show
+from .base import INVISIBLE, FieldResult, Problem, any_error, fail, problem, show
 
 NAME_MAX = 100
 TEXT_MAX = 255
 
 #: Characters people cannot see that sneak in from web forms and Word; they break matching.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-        "\u2066\u2067\u2068\u2069\u180e"),
-    None,
-)  # fmt: skip
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
 #: Spaces that look like spaces but do not compare equal to one.
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000\u2002\u2003\u2009"), " ")
 _TRANSLATE = {**_INVISIBLE, **_SPACES}
 _LINE_BREAKS = frozenset("\t\n\r")
 _NAME_FORMULA_START = ("=", "+", "-", "@")
-_TEXT_FORMULA_START = ("=",)
+_TEXT_FORMULA_START = ("=", "@")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "md", "phd", "dds", "esq"})
 
 
@@ -30,7 +26,8 @@ def normalize_name(raw: str) -> FieldResult[str]:
     return _normalize_name(raw)
 
 
-@lru_cache(maxsize=65536)
+# Names repeat (first names above all) but the long tail is unique: a bounded cache.
+@lru_cache(maxsize=8192)
 def _normalize_name(raw: str) -> FieldResult[str]:
     value, problems = _clean(raw, NAME_MAX, _NAME_FORMULA_START)
     if value is not None and not any(c.isalpha() for c in value):
@@ -46,7 +43,7 @@ def normalize_text(raw: str, max_length: int = TEXT_MAX) -> FieldResult[str]:
     return _normalize_text(raw, max_length)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _normalize_text(raw: str, max_length: int) -> FieldResult[str]:
     return _clean(raw, max_length, _TEXT_FORMULA_START)
 
@@ -56,7 +53,7 @@ def split_full_name(raw: str) -> FieldResult[tuple[str, str]]:
     return _split_full_name(raw)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _split_full_name(raw: str) -> FieldResult[tuple[str, str]]:
     value, problems = _normalize_name(raw)
     if value is None:

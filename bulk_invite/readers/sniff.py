@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,18 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_ZIP_TOTAL_BYTES = 1 << 30
 MAX_ZIP_RATIO = 200
 ZIP_RATIO_MIN_BYTES = 1 << 20
+#: How much of each zip part is read to find the end of its XML prolog.
+XML_PROLOG_BYTES = 16 << 10
+#: What reading a damaged, encrypted or exotic zip can raise (besides BadZipFile).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,  # an encrypted part
+    NotImplementedError,  # a compression method zipfile lacks
+    ValueError,
+    zlib.error,
+)
 
 #: How notes and messages name each format, and the short name used after "read it as".
 LABELS = {
@@ -148,8 +161,9 @@ def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
+            # Bounded reads: the zip-bomb check has not run yet, so no part is read whole here.
             if "mimetype" in names:
-                mimetype = zf.read("mimetype")[:200].strip()
+                mimetype = _head(zf, "mimetype", 200).strip()
                 if mimetype == ODS_MIMETYPE:
                     return "ods"
                 if mimetype.startswith(b"application/vnd.oasis.opendocument"):
@@ -157,20 +171,29 @@ def _zip_kind(path: Path) -> str:
                         f"{name} is an OpenDocument file but not a spreadsheet: {HINT}"
                     )
             if "xl/workbook.xml" in names:
-                types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-                return "xlsm" if b"macroEnabled" in types[:1 << 20] else "xlsx"
+                types = _head(zf, "[Content_Types].xml", 1 << 20)
+                return "xlsm" if b"macroEnabled" in types else "xlsx"
             if "xl/workbook.bin" in names:
                 return "xlsb"
             if "word/document.xml" in names:
                 raise InputFileError(f"{name} is a Word document, not a spreadsheet: {HINT}")
             if "ppt/presentation.xml" in names:
                 raise InputFileError(f"{name} is a PowerPoint file, not a spreadsheet: {HINT}")
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise InputFileError(
             f"{name} looks like a zip-based workbook but is damaged ({type(exc).__name__}): "
             "open it in Excel and save it again."
         ) from None
     raise InputFileError(f"{name} is a zip archive, not a spreadsheet: {HINT}")
+
+
+def _head(zf: zipfile.ZipFile, member: str, limit: int) -> bytes:
+    """At most ``limit`` bytes from the start of ``member`` (empty when it is absent)."""
+    try:
+        with zf.open(member) as handle:
+            return handle.read(limit)
+    except KeyError:
+        return b""
 
 
 def check_zip(path: Path) -> None:
@@ -180,7 +203,7 @@ def check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise InputFileError(f"{name} is a damaged workbook ({type(exc).__name__}).") from None
     if len(infos) > MAX_ZIP_ENTRIES:
         raise InputFileError(f"{bomb}: it holds {len(infos):,} parts (limit {MAX_ZIP_ENTRIES:,}).")
@@ -196,3 +219,50 @@ def check_zip(path: Path) -> None:
             raise InputFileError(
                 f"{bomb}: part {info.filename!r} is compressed more than {MAX_ZIP_RATIO}:1."
             )
+    _refuse_doctypes(path, infos)
+
+
+def _refuse_doctypes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse XML parts that declare a document type: the carrier of entity-expansion (billion
+    laughs) and external-entity attacks. Office and LibreOffice never write one."""
+    name = quoted(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                with zf.open(info) as handle:
+                    head = handle.read(XML_PROLOG_BYTES)
+                if not _prolog_is_plain(head):
+                    raise InputFileError(
+                        f"{name} holds an XML document-type or entity declaration (part "
+                        f"{info.filename!r}), which spreadsheets never contain and XML attacks "
+                        "do, so it was not opened: open it in Excel and save it again."
+                    )
+    except _ZIP_ERRORS as exc:
+        raise InputFileError(f"{name} is a damaged workbook ({type(exc).__name__}).") from None
+
+
+def _prolog_is_plain(head: bytes) -> bool:
+    """False when the XML prolog at the start of ``head`` has a ``<!DOCTYPE``/``<!ENTITY``, or
+    is too long to see its end. Non-XML content passes. UTF-16 is read by dropping NUL bytes."""
+    text = head.replace(b"\x00", b"")
+    pos = 0
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if text.startswith(bom):
+            pos = len(bom)
+            break
+    while True:
+        while pos < len(text) and text[pos : pos + 1] in b" \t\r\n":
+            pos += 1
+        if text.startswith(b"<?", pos):
+            end = text.find(b"?>", pos)
+        elif text.startswith(b"<!--", pos):
+            end = text.find(b"-->", pos)
+        else:
+            # A <!DOCTYPE, <!ENTITY or other declaration is refused; the root element, or
+            # content that is not XML at all, ends the prolog.
+            return not text.startswith(b"<!", pos)
+        if end == -1:
+            return len(head) < XML_PROLOG_BYTES  # a prolog longer than the scan hides its end
+        pos = end + 2

@@ -15,6 +15,8 @@ from .sniff import quoted, utf16_without_bom
 
 #: The longest field accepted; a longer one is almost always an unclosed quote.
 MAX_FIELD_CHARS = 128 * 1024
+#: The longest physical line read; longer ones are refused before they fill memory.
+MAX_LINE_CHARS = 4 << 20
 #: Delimiters tried, in order of preference when several fit equally well.
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -106,12 +108,17 @@ class TextSource:
         """``tsv`` for tab-separated files, ``csv`` for the rest."""
         return "tsv" if self.delimiter == "\t" else "csv"
 
+    @property
+    def rectangular(self) -> bool:
+        """False: text records may have any number of fields."""
+        return False
+
     def records(self, strip: bool = True) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(record number, cells)``; a quoted line break stays inside its record."""
         name = quoted(self.path)
         number = 0
         with self.path.open(encoding=self.encoding, newline="", errors="strict") as f:
-            reader = csv.reader(f, delimiter=self.delimiter)
+            reader = csv.reader(_bounded_lines(f, name), delimiter=self.delimiter)
             while True:
                 try:
                     row = next(reader)
@@ -137,6 +144,17 @@ class TextSource:
                 if number == 1 and row:
                     row[0] = row[0].lstrip("\ufeff")
                 yield number, list(map(str.strip, row)) if strip else row
+
+
+def _bounded_lines(f: io.TextIOBase, name: str) -> Iterator[str]:
+    """The file's lines, refusing one longer than ``MAX_LINE_CHARS`` before it is held whole."""
+    for line_number, line in enumerate(iter(lambda: f.readline(MAX_LINE_CHARS), ""), start=1):
+        if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise InputFileError(
+                f"{name} line {line_number} is longer than {MAX_LINE_CHARS >> 20} million "
+                "characters, so it is not a patient list row: check the file's line breaks."
+            )
+        yield line
 
 
 def open_text(path: Path, encoding: str | None) -> TextSource:

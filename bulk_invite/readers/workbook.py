@@ -67,6 +67,11 @@ class WorkbookSource:
     data: cal.CalamineSheet
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def rectangular(self) -> bool:
+        """True: calamine yields every row of the used range at the range's full width."""
+        return True
+
     def records(self, strip: bool = True) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(Excel row number, cells as text)`` for every row, blank ones included."""
         rows = self.data.iter_rows()
