@@ -325,3 +325,12 @@ def test_lock_wait_gives_up_after_its_limit(api: Api, tmp_path: Path, capsys: An
                     "--lock-wait", "0.3")  # fmt: skip
     assert code == 2 and api.bodies == []
     assert "Another bulk-invite run" in capsys.readouterr().err
+
+
+def test_template_command_writes_an_owner_only_workbook_with_api_headers(tmp_path: Path) -> None:
+    out = tmp_path / "blank.xlsx"
+    main(["template", "-o", str(out)])  # returns normally: exit code 0
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    headers = next(load_workbook(out, read_only=True)["Patients"].iter_rows(values_only=True))
+    assert {"first_name", "last_name", "email", "dob", "phone_number", "tele_state",
+            "exams"} <= set(headers)  # fmt: skip
