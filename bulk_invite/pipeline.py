@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -24,9 +25,11 @@ from .load import open_table
 from .models import CheckedRow, RowResult, RunSummary, SourceRow, Status
 from .report import RESULT_COLUMNS, ResultsWriter
 from .secret import Secret
-from .send import Job, RowEvent, Sender
+from .send import VERIFY_ADVICE, Job, RowEvent, Sender
 from .settings import Settings
 from .validate import make_checker
+
+log = logging.getLogger("bulk_invite.pipeline")
 
 Command = Literal["check", "send"]
 
@@ -232,6 +235,7 @@ def _send(
             progress.start("Sending", len(jobs))
         began = time.monotonic()
         results.update(sender.run(jobs))
+        _account_for_every_row(rows, results)
         sent = _Sent(
             results,
             journal_path,
@@ -303,3 +307,17 @@ def _plan(
                 continue
         jobs.append(Job(row.invite, key))
     return results, jobs
+
+
+def _account_for_every_row(rows: list[CheckedRow], results: dict[int, RowResult]) -> None:
+    """The run's invariant: every input row ends with exactly one final status.
+
+    A row without one would be a bug; it is reported ``unknown`` (never ``not_sent``, which a
+    later run would send) so that nothing can go out twice because of it.
+    """
+    for row in rows:
+        if row.source.number not in results:
+            log.error("row without an outcome", extra={"row": row.source.number})
+            results[row.source.number] = RowResult(
+                Status.UNKNOWN, error="No outcome was recorded for this row." + VERIFY_ADVICE
+            )

@@ -202,7 +202,7 @@ class Sender:
         """
         result = RowResult(
             Status.UNKNOWN,
-            error=f"Internal error while sending this row ({type(exc).__name__})." + _VERIFY,
+            error=f"Internal error while sending this row ({type(exc).__name__})." + VERIFY_ADVICE,
         )
         # Best effort: the journal itself may be what failed; if so the next run finds the row
         # still `sending` and marks it unknown then.
@@ -340,7 +340,7 @@ class Sender:
             self._record_health(ok=False)
             result = RowResult(
                 Status.UNKNOWN,
-                error=outcome.message + _VERIFY,
+                error=outcome.message + VERIFY_ADVICE,
                 attempts=attempts,
                 http_status=outcome.http_status,
             )
@@ -437,7 +437,7 @@ class Sender:
         return RowResult(Status.NOT_SENT, error=f"Not sent: {reason}")
 
 
-_VERIFY = (
+VERIFY_ADVICE = (
     " Check the Qualiphy portal for this patient before sending again; if no invite exists, "
     "re-run with --resend-unknown."
 )

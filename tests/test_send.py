@@ -206,3 +206,13 @@ def test_stop_event_interrupts_with_exit_130(journal: Journal) -> None:
     assert sender.stop_exit_code == 130
     assert results[3].status is Status.SENT  # the in-flight row is settled, not lost
     assert calls == [2, 3] and results[7].status is Status.NOT_SENT
+
+
+def test_a_row_left_without_outcome_is_reported_unknown_never_not_sent() -> None:
+    from bulk_invite.models import CheckedRow, RowResult, SourceRow
+    from bulk_invite.pipeline import _account_for_every_row
+
+    rows = [CheckedRow(SourceRow(n, ()), invite(n), (), Status.VALID) for n in (2, 3)]
+    results = {2: RowResult(Status.SENT)}
+    _account_for_every_row(rows, results)
+    assert results[3].status is Status.UNKNOWN
