@@ -109,11 +109,11 @@ def _send_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Send again rows whose earlier outcome is unknown."),
         click.option("--retry-ambiguous", is_flag=True,
                      help="Retry timeouts and 5xx too (may rarely invite a patient twice)."),
-        click.option("--lock", type=click.Choice(["no-wait", "wait"]), default="no-wait",
-                     show_default=True,
-                     help="When another run holds the journal: fail at once, or wait."),
+        click.option("--lock", type=click.Choice(["no-wait", "wait"]),
+                     help="When another run holds the journal: fail at once, or wait [no-wait]."),
         click.option("--lock-wait", type=float,
-                     help="With --lock wait, the most seconds to wait [3600]."),
+                     help="The most seconds to wait for the journal (implies --lock wait) "
+                          "[3600 with --lock wait]."),
         click.option("--connect-timeout", type=float, help="Seconds to connect [5]."),
         click.option("--read-timeout", type=float, help="Seconds to wait for an answer [30]."),
         click.option("--max-attempts", type=int,
@@ -128,14 +128,14 @@ def cli() -> None:
     """Send Qualiphy exam invites in bulk from a patient spreadsheet, safely."""
 
 
-@cli.command()
+@cli.command(short_help="Validate a patient list; send nothing.")
 @_common
 def check(**opts: Any) -> None:
     """Validate FILE and write its results workbook; sends nothing."""
     _run("check", opts)
 
 
-@cli.command()
+@cli.command(short_help="Validate a patient list and send its invites.")
 @_common
 @_api_options
 @_send_options
@@ -153,10 +153,13 @@ def settings_from_options(command: str, opts: dict[str, Any]) -> Any:
     columns.update(parse_map_options(opts.get("maps") or ()))
     flags = {k: v for k, v in opts.items() if v is not None and v is not False and v != ()}
     flags["column_map"] = columns
-    if opts.get("lock") == "wait":
-        flags["lock_wait"] = opts["lock_wait"] if opts.get("lock_wait") is not None else 3600.0
-    else:
+    # --lock no-wait beats everything; --lock wait without a limit waits an hour; otherwise
+    # --lock-wait or the config file's lock_wait (0 = fail at once) decides.
+    if opts.get("lock") == "no-wait":
         flags["lock_wait"] = 0.0
+    elif opts.get("lock") == "wait" and opts.get("lock_wait") is None:
+        flags["lock_wait"] = max(3600.0, float(config.values.get("lock_wait", 0.0)))
+    flags.pop("lock", None)
     sending = command == "send" and not opts.get("dry_run") and not opts.get("sandbox")
     return build_settings(flags, config, needs_key=sending)
 
@@ -185,9 +188,9 @@ def _run(command: str, opts: dict[str, Any]) -> None:
     from .pipeline import run
     from .report import write_summary_json
 
-    level = (
-        logging.DEBUG if opts["verbose"] else logging.ERROR if opts["quiet"] else logging.WARNING
-    )
+    # JSON logs are for machines: they get the per-row events unless --quiet.
+    default = logging.INFO if opts["log_format"] == "json" else logging.WARNING
+    level = logging.DEBUG if opts["verbose"] else logging.ERROR if opts["quiet"] else default
     logs.configure(sys.stderr, level=level, fmt=opts["log_format"])
     settings = settings_from_options(command, opts)
     stop = threading.Event()

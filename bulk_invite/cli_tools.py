@@ -39,7 +39,7 @@ def _sandbox_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-@click.command()
+@click.command(short_help="Run a local Qualiphy-compatible API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8765, show_default=True, help="Port (0 = any free).")
 @click.option(
@@ -68,7 +68,7 @@ def sandbox(host: str, port: int, invite_log: Path | None, **config: Any) -> Non
         raise UsageError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
 
 
-@click.command()
+@click.command(short_help="List the clinic's exams (and keep them for checks).")
 @click.option("--base-url", help="Qualiphy API address [https://api.qualiphy.me].")
 @click.option(
     "--api-key-file",
@@ -134,7 +134,7 @@ def exams(
                    err=True)  # fmt: skip
 
 
-@click.command()
+@click.command(short_help="Write a blank input workbook.")
 @click.option(
     "-o",
     "--output",

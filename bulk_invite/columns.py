@@ -195,6 +195,10 @@ def check_required(column_map: ColumnMap, *, defaults: Collection[str] = ()) -> 
     if not missing:
         return
     hint = 'Rename the column or map it with --map "Column=field".'
+    if "exams" in missing:
+        hint += " For exams, --exams 12,15 gives every row the same exams."
+    if "tele_state" in missing:
+        hint += " For tele_state, a state column or a [defaults] tele_state also works."
     if not column_map.fields:
         # No header is known: the first row is probably data, so its cells are not echoed.
         raise MissingColumnsError(

@@ -84,14 +84,11 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"Journal: {summary.journal}")
     if summary.aborted_reason:
         lines.append(f"Stopped early: {summary.aborted_reason}")
-    command = "send" if summary.command.startswith("send") else "check"
-    results = shlex.quote(summary.results_file or "RESULTS.xlsx")
     fix = counts.get(Status.INVALID, 0) + counts.get(Status.REJECTED, 0)
     if fix:
         lines.append(
             f"{fix} {'row needs' if fix == 1 else 'rows need'} fixing: open the 'To fix' sheet, "
-            f"correct {'it' if fix == 1 else 'them'}, then run: bulk-invite {command} {results} "
-            '--sheet "To fix"'
+            f"correct {'it' if fix == 1 else 'them'}, then run: {fix_command(summary)}"
         )
     if counts.get(Status.UNKNOWN):
         lines.append(
@@ -104,3 +101,21 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"Sent {summary.sent_requests} requests at {summary.achieved_rate:g}/s.")
     lines.append(f"Exit code {summary.exit_code}.")
     return "\n".join(lines)
+
+
+def fix_command(summary: RunSummary) -> str:
+    """The command that runs the `To fix` sheet again with the options the rows depend on."""
+    settings = summary.settings
+    words = ["bulk-invite", "send" if summary.command.startswith("send") else "check"]
+    words += [summary.results_file or "RESULTS.xlsx", "--sheet", "To fix"]
+    if settings.get("exams"):
+        words += ["--exams", str(settings["exams"])]
+    for header, field in dict(settings.get("column_map") or {}).items():
+        words += ["--map", f"{header}={field}"]
+    if settings.get("carry"):
+        words += ["--carry", str(settings["carry"])]
+    if settings.get("date_order", "mdy") != "mdy":
+        words += ["--date-order", str(settings["date_order"])]
+    if settings.get("sandbox"):
+        words.append("--sandbox")
+    return " ".join(shlex.quote(w) for w in words)

@@ -17,6 +17,7 @@ ALLOWED_FIELDS = (
     "error_class",
     "elapsed_ms",
     "count",
+    "exit_code",
 )
 
 

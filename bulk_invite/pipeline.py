@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
+import re
 import threading
 import time
 import uuid
@@ -56,8 +57,12 @@ _STILL_UNKNOWN = (
 
 
 def default_output(path: Path) -> Path:
-    """``<input stem>.results.xlsx`` beside the input."""
-    return path.with_name(f"{path.stem}.results.xlsx")
+    """``<input stem>.results.xlsx`` beside the input; a results workbook read back gets
+    ``.results-2.xlsx``, ``-3`` and so on, so the sheet being fixed is never overwritten."""
+    match = re.fullmatch(r"(.*)\.results(?:-(\d+))?", path.stem)
+    if match is None:
+        return path.with_name(f"{path.stem}.results.xlsx")
+    return path.with_name(f"{match[1]}.results-{int(match[2] or 1) + 1}.xlsx")
 
 
 def file_sha256(path: Path) -> str:
@@ -122,6 +127,7 @@ def run(
     if catalog is None:
         catalog = load_catalog(catalog_path(settings.base_url, sandbox=settings.sandbox))
     checker = make_checker(table, settings, catalog, today=today)
+    log.info("run started")  # only once the file and its columns are known to be usable
     checked = checker.check(table.rows)
     counts: Counter[str] = Counter({s.value: 0 for s in Status})
     sent: _Sent | None = None
@@ -167,6 +173,7 @@ def run(
             notes=(*table.notes, *_run_notes(checker.date_order, catalog)),
         )
         writer.finish(summary)
+    log.info("run finished", extra={"count": summary.rows, "exit_code": summary.exit_code})
     return summary
 
 

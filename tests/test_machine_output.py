@@ -43,8 +43,11 @@ def test_json_logs_and_summary_are_complete_and_hold_no_patient_data(tmp_path: P
     for line in lines:
         assert {"time", "level", "event"} <= set(line)
         assert set(line) <= {"time", "level", "event", "row", "status", "http_status", "attempt",
-                             "outcome", "error_class", "elapsed_ms", "count"}  # fmt: skip
+                             "outcome", "error_class", "elapsed_ms", "count",
+                             "exit_code"}  # fmt: skip
     assert {e["status"] for e in events} <= {s.value for s in Status}
+    finished = [line for line in lines if line["event"] == "run finished"]
+    assert finished and finished[0]["count"] == 30 and finished[0]["exit_code"] == done.returncode
 
     summary = json.loads(summary_path.read_text())
     assert set(summary["counts"]) == {s.value for s in Status}
