@@ -22,6 +22,7 @@ has exactly ``len(headers)`` cells.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,11 @@ class _Source(Protocol):
 
     def records(self, strip: bool = True) -> Iterator[tuple[int, list[str]]]: ...
 
+    @property
+    def rectangular(self) -> bool:
+        """True when every record has the same number of cells (a workbook's used range)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
@@ -79,7 +85,7 @@ def open_table(path: Path | str, *, sheet: str | None = None, encoding: str | No
     if mismatch:
         notes.insert(0, mismatch)
     where = f"{name}" + (f' (sheet "{sheet_name}")' if sheet_name else "")
-    layout, first_row = _survey(source.records(strip=False), where)
+    layout, first_row = _survey(source.records(strip=False), where, source.rectangular)
     if layout.header_row > first_row:
         notes.append(
             f"Row {layout.header_row} is the header row; the rows above it look like titles "
@@ -134,8 +140,14 @@ def _used_width(cells: Sequence[str]) -> int:
     return 0
 
 
-def _survey(records: Iterable[tuple[int, list[str]]], where: str) -> tuple[_Layout, int]:
-    """First pass: the header row, the table width, and proof that data rows exist."""
+def _survey(
+    records: Iterable[tuple[int, list[str]]], where: str, rectangular: bool = False
+) -> tuple[_Layout, int]:
+    """First pass: the header row, the table width, and proof that data rows exist.
+
+    In a ``rectangular`` source no row is wider than the first, so the pass stops as soon as the
+    width reaches that and a data row has been seen: a workbook is not converted twice.
+    """
     records = iter(records)
     top: list[tuple[int, list[str]]] = []
     for number, cells in records:
@@ -150,7 +162,10 @@ def _survey(records: Iterable[tuple[int, list[str]]], where: str) -> tuple[_Layo
     header_cells = [c.strip("\ufeff").strip() for c in header_cells]
     width = _used_width(header_cells)
     data_rows = 0
-    for number, cells in [*top[chosen + 1 :], *records]:
+    bound = len(top[0][1]) if rectangular else MAX_COLUMNS + 1
+    for number, cells in itertools.chain(top[chosen + 1 :], records):
+        if data_rows and width >= bound:
+            break
         used = _used_width(cells)
         if not used:
             continue

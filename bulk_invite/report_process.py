@@ -10,6 +10,7 @@ helper cannot start, the caller writes the workbook itself: the result is the sa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -24,7 +25,7 @@ from .errors import OutputError
 from .models import RowResult
 
 #: Rows held back before a helper starts: smaller runs are written in-process.
-HELPER_AFTER_ROWS = 5_000
+HELPER_AFTER_ROWS = 1_000
 #: Rows per message to the helper.
 BATCH_ROWS = 1_000
 # Batches queued for the pipe: enough to ride out the helper's start-up, bounded for memory.
@@ -95,10 +96,8 @@ class Helper:
         self._proc.wait()
         for stream in (self._proc.stdin, self._proc.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
 
     def _put(self, message: tuple[Any, ...]) -> None:
         if not self._broken:
@@ -115,10 +114,8 @@ class Helper:
             except OSError:
                 # The helper died; finish() reads why (or that it stopped). Keep emptying the queue.
                 self._broken = True
-        try:
+        with contextlib.suppress(OSError):
             stdin.close()
-        except OSError:
-            pass
 
 
 def serve(source: IO[bytes], answer: IO[bytes]) -> int:
