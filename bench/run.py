@@ -298,6 +298,8 @@ def bench_send(tmp: Path, rate: float) -> list[Line]:
                 "--journal", str(tmp / f"journal-{rate:g}-{i}.sqlite"),
             ]  # fmt: skip
             sample = measure(args, env=env)
+            # The key check on /api/exam_list shares the pacer, so it counts in the windows.
+            every = [r.monotonic for r in sandbox.requests()]
             times = [
                 r.monotonic for r in sandbox.requests() if r.path.startswith("/api/exam_invite")
             ]
@@ -306,7 +308,7 @@ def bench_send(tmp: Path, rate: float) -> list[Line]:
         span = max(times) - min(times)
         # n requests span n - 1 intervals at the allowed rate.
         achieved.append((len(times) - 1) / span)
-        peaks.append(max_requests_in_window(times, 1.0))
+        peaks.append(max_requests_in_window(every, 1.0))
         cpu_per_row.append((sample.cpu - check_cpu) / SEND_ROWS)
         wall.append(sample.wall)
     got, worst = statistics.median(achieved), max(peaks)

@@ -207,8 +207,22 @@ def never_reached(exc: requests.RequestException) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """What ``/api/exam_list`` said of the key: accepted, refused, or no clear answer (None)."""
+
+    accepted: bool | None
+    message: str = ""
+    catalog: Any = None
+
+
 class ResponseTooLarge(Exception):
     """The reply is over the size cap; it is not read."""
+
+    def __init__(self, status: int = 0, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.headers: Mapping[str, str] = headers or {}
 
 
 class QualiphyClient:
@@ -242,54 +256,59 @@ class QualiphyClient:
 
     def exam_list(self) -> Any:
         """The clinic's exam catalog from ``/api/exam_list`` (raises on any failure)."""
+        status, raw, _ = self._exchange("/api/exam_list", {})
+        if status != 200:
+            raise requests.HTTPError(f"exam_list answered {status}")
+        return json.loads(raw)
+
+    def check_key(self) -> KeyCheck:
+        """Ask ``/api/exam_list`` whether the key works, before any patient data is sent."""
+        try:
+            status, raw, headers = self._exchange("/api/exam_list", {})
+        except (requests.RequestException, ResponseTooLarge):
+            return KeyCheck(None)
+        outcome = classify(status, raw, headers)
+        if outcome.kind in (Kind.ACCOUNT, Kind.MISROUTED):
+            return KeyCheck(False, outcome.message)
+        if status == 200:
+            try:
+                return KeyCheck(True, catalog=json.loads(raw))
+            except ValueError:
+                return KeyCheck(None)
+        return KeyCheck(None)
+
+    def _exchange(self, path: str, payload: Mapping[str, Any]) -> tuple[int, bytes, Any]:
+        """One POST with the key in the body; (status, capped body, headers), or it raises."""
         response = self._session.post(
-            self.base_url + "/api/exam_list",
-            json={"api_key": self._key.reveal()},
+            self.base_url + path,
+            json={"api_key": self._key.reveal(), **payload},
             timeout=(self._timeouts.connect, self._timeouts.read),
             allow_redirects=False,
             verify=True,
             stream=True,
         )
         with response:
-            if response.status_code != 200:
-                raise requests.HTTPError(f"exam_list answered {response.status_code}")
-            return json.loads(self._read_capped(response))
+            try:
+                return response.status_code, self._read_capped(response), response.headers
+            except ResponseTooLarge:
+                raise ResponseTooLarge(response.status_code, response.headers) from None
 
     def _post(self, path: str, payload: Mapping[str, Any]) -> Outcome:
-        body = {"api_key": self._key.reveal(), **payload}
         try:
-            response = self._session.post(
-                self.base_url + path,
-                json=body,
-                timeout=(self._timeouts.connect, self._timeouts.read),
-                allow_redirects=False,
-                verify=True,
-                stream=True,
-            )
+            status, raw, headers = self._exchange(path, payload)
+        except ResponseTooLarge as exc:
+            if 200 <= exc.status < 300:
+                return Outcome(
+                    Kind.AMBIGUOUS,
+                    exc.status,
+                    "The API's reply was too large to read; the invite may have been created.",
+                    "ResponseTooLarge",
+                )
+            return classify(exc.status, b"", exc.headers)
         except requests.RequestException as exc:
             kind = Kind.NEVER_REACHED if never_reached(exc) else Kind.AMBIGUOUS
             return Outcome(kind, None, _transport_message(kind, exc), type(exc).__name__)
-        with response:
-            status = response.status_code
-            try:
-                raw = self._read_capped(response)
-            except ResponseTooLarge:
-                if 200 <= status < 300:
-                    return Outcome(
-                        Kind.AMBIGUOUS,
-                        status,
-                        "The API's reply was too large to read; the invite may have been created.",
-                        "ResponseTooLarge",
-                    )
-                raw = b""
-            except requests.RequestException as exc:
-                return Outcome(
-                    Kind.AMBIGUOUS,
-                    status,
-                    _transport_message(Kind.AMBIGUOUS, exc),
-                    type(exc).__name__,
-                )
-            return classify(status, raw, response.headers)
+        return classify(status, raw, headers)
 
     def _read_capped(self, response: requests.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")

@@ -48,6 +48,7 @@ class Progress(Protocol):
     def advance(self, event: RowEvent) -> None:
         """One row reached its final status."""
 
+
 # What a person should do about an ``unknown`` row; repeated in the README.
 _ALREADY_SENT = "Already sent on {sent_at} (row {row} of an earlier run); not sent again."
 _STILL_UNKNOWN = (
@@ -134,7 +135,8 @@ def run(
     if command == "send" and not settings.dry_run:
         # Sending needs every row's fate before the results can be written in input order.
         rows = list(checked)
-        sent = _send(rows, settings, run_id, started, path.name, sha256, stop_event, progress)
+        sent = _send(rows, settings, run_id, started, path.name, sha256, stop_event, progress,
+                     catalog)  # fmt: skip
         checked = iter(rows)
     elif progress is not None:
         progress.start("Checking", None)
@@ -196,8 +198,9 @@ def _run_notes(order: DateOrderDecision | None, catalog: Mapping[int, int] | Non
             "as the file's unambiguous dates show."
         )
     notes.append(
-        f"Exam catalog: {describe(catalog)}." if catalog else
-        "No exam catalog: exam IDs were not checked (run `bulk-invite exams --save`)."
+        f"Exam catalog: {describe(catalog)}."
+        if catalog
+        else "No exam catalog: exam IDs were not checked (run `bulk-invite exams --save`)."
     )
     return notes
 
@@ -217,6 +220,7 @@ def _send(
     sha256: str,
     stop_event: threading.Event | None,
     progress: Progress | None,
+    catalog: Mapping[int, int] | None,
 ) -> _Sent:
     """Plan against the journal, send what is left, and record the run."""
     with contextlib.ExitStack() as stack:
@@ -237,6 +241,7 @@ def _send(
             run_id=run_id,
             stop_event=stop_event,
             on_row=progress.advance if progress is not None else None,
+            catalog=catalog,
         )
         if progress is not None:
             progress.start("Sending", len(jobs))

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from tenacity import RetryCallState, Retrying, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
-from .client import RUN_ENDING, SAFE_TO_RETRY, Kind, Outcome, QualiphyClient
+from .catalog import as_mapping, parse_exam_list
+from .client import RUN_ENDING, SAFE_TO_RETRY, UNAUTHORIZED, Kind, Outcome, QualiphyClient
+from .errors import BulkInviteError
 from .journal import Journal
 from .models import Invite, RowResult, Status
 from .pacing import Pacer
@@ -122,9 +124,13 @@ class Sender:
 
         self._next_job = next_job
         self._max_workers = max(1, len(jobs))
-        # The first row goes out alone: a bad key or an unsigned contract then stops the run
-        # after one patient's data was sent, not after a whole pool's worth.
-        self._spawn(1)
+        accepted = self._preflight() if jobs else None
+        if accepted:
+            self._spawn(self._wanted_workers())
+        elif accepted is None:
+            # No clear word on the key: the first row goes out alone, so a bad key or an
+            # unsigned contract stops the run after one patient's data, not a pool's worth.
+            self._spawn(1)
         while True:
             with self._lock:
                 alive = [w for w in self._workers if w.is_alive()]
@@ -138,6 +144,34 @@ class Sender:
             if job.invite.row not in self._results:
                 self._results[job.invite.row] = self._not_attempted(job)
         return dict(self._results)
+
+    def _preflight(self) -> bool | None:
+        """Check the key on ``/api/exam_list`` (no patient data) before the first invite.
+
+        Returns True when the key works, False when it was refused (the run is stopped), None
+        when there was no clear answer. A working key also yields the exam catalog, which tells
+        the Rx rows apart if a ``Need to sign Prescriptive Services Contract`` answer comes.
+        """
+        client = self._client_factory()
+        try:
+            if not self.pacer.acquire():
+                return None
+            started = time.monotonic()
+            check = client.check_key()
+        finally:
+            client.close()
+        if check.accepted is False:
+            self._request_stop(check.message or UNAUTHORIZED, 3)
+            return False
+        if check.accepted:
+            self._observe(time.monotonic() - started)
+            if not self._catalog and check.catalog is not None:
+                with contextlib.suppress(BulkInviteError):
+                    catalog = as_mapping(parse_exam_list(check.catalog))
+                    with self._lock:
+                        self._rx_exams = {e for e, rx in catalog.items() if rx == 2}
+                        self._non_rx_exams = {e for e, rx in catalog.items() if rx != 2}
+        return check.accepted
 
     @property
     def workers(self) -> int:

@@ -218,12 +218,13 @@ def test_check_on_messy_sample_lists_exactly_the_invalid_rows_to_fix(tmp_path: P
     assert statuses.count("duplicate") == len(expected["duplicates"])
 
 
-def test_bad_key_aborts_with_exit_3_and_sends_no_more(tmp_path: Path, capsys: Any) -> None:
+def test_bad_key_aborts_with_exit_3_before_any_patient_data_is_sent(tmp_path: Path, capsys: Any) -> None:
     locked = Api(SandboxConfig(api_key="another-key"))
     with locked.sandbox:
         code = send(locked, SAMPLES / "patients.csv", tmp_path, "a.xlsx")
     assert code == 3
-    assert len(locked.bodies) == 1 and locked.sandbox.invites() == []
+    assert locked.bodies == [] and locked.sandbox.invites() == []  # refused before any invite
+    assert [r.path for r in locked.sandbox.requests()] == ["/api/exam_list"]
     assert {r["status"] for r in results(tmp_path / "a.xlsx")} == {"not_sent"}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bulk_invite.client import Kind, Outcome
+from bulk_invite.client import Kind, KeyCheck, Outcome
 from bulk_invite.journal import Journal
 from bulk_invite.models import Invite, Status
 from bulk_invite.pacing import Pacer
@@ -39,9 +39,15 @@ def invite(row: int, state: str = "NY", exams: tuple[int, ...] = (1822,)) -> Inv
 class ScriptedClient:
     """Answers each row's requests from a per-row script; the last answer repeats."""
 
-    def __init__(self, script: Callable[[int, int], Outcome], log: list[int]) -> None:
+    def __init__(
+        self, script: Callable[[int, int], Outcome], log: list[int], key: KeyCheck = KeyCheck(None)
+    ) -> None:
         self.script = script
         self.log = log
+        self.key = key
+
+    def check_key(self) -> KeyCheck:
+        return self.key
 
     def create_invite(self, payload: dict[str, Any]) -> Outcome:
         row = int(payload["first_name"][1:])
@@ -216,3 +222,54 @@ def test_a_row_left_without_outcome_is_reported_unknown_never_not_sent() -> None
     results = {2: RowResult(Status.SENT)}
     _account_for_every_row(rows, results)
     assert results[3].status is Status.UNKNOWN
+
+
+def test_refused_key_stops_the_run_before_any_patient_data_is_sent(journal: Journal) -> None:
+    calls: list[int] = []
+    refused = KeyCheck(False, "Unauthorized access.")
+    sender = Sender(Settings(rate=1000), journal,
+                    lambda: ScriptedClient(lambda r, n: CREATED, calls, refused),  # type: ignore[arg-type,return-value]
+                    run_id="r", pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)  # fmt: skip
+    results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, range(2, 6))])
+    assert calls == [] and sender.stop_exit_code == 3
+    assert "Unauthorized access." in (sender.stop_reason or "")
+    assert {r.status for r in results.values()} == {Status.NOT_SENT}
+
+
+def test_accepted_key_starts_the_whole_pool_at_once(journal: Journal) -> None:
+    calls: list[int] = []
+    sender = Sender(Settings(rate=1000, concurrency=3), journal,
+                    lambda: ScriptedClient(lambda r, n: CREATED, calls, KeyCheck(True)),  # type: ignore[arg-type,return-value]
+                    run_id="r", pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)  # fmt: skip
+    gate = threading.Barrier(3, timeout=5)
+    original = ScriptedClient.create_invite
+
+    def create_invite(self: ScriptedClient, payload: dict[str, Any]) -> Outcome:
+        gate.wait()  # only passes if three workers are in flight together
+        return original(self, payload)
+
+    ScriptedClient.create_invite = create_invite  # type: ignore[method-assign]
+    try:
+        results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, range(2, 5))])
+    finally:
+        ScriptedClient.create_invite = original  # type: ignore[method-assign]
+    assert {r.status for r in results.values()} == {Status.SENT}
+
+
+def test_catalog_from_the_key_check_blocks_only_true_rx_rows(journal: Journal) -> None:
+    calls: list[int] = []
+    catalog = {"exams": [{"id": 1822, "rx_type": 1}, {"id": 2769, "rx_type": 2}]}
+
+    def script(row: int, n: int) -> Outcome:
+        if row == 2:
+            return Outcome(Kind.RX_BLOCKED, 401, "Need to sign Prescriptive Services Contract")
+        return CREATED
+
+    sender = Sender(Settings(rate=1000, concurrency=1), journal,
+                    lambda: ScriptedClient(script, calls, KeyCheck(True, catalog=catalog)),  # type: ignore[arg-type,return-value]
+                    run_id="r", pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)  # fmt: skip
+    rows = [invite(2, exams=(2769, 1822)), invite(3, exams=(1822,)), invite(4, exams=(2769,))]
+    results = sender.run([Job(i, journal.key(i.payload)) for i in rows])
+    assert results[2].status is Status.REJECTED
+    assert results[3].status is Status.SENT  # 1822 is a GFE: the catalog says so
+    assert results[4].status is Status.NOT_SENT and calls == [2, 3]
