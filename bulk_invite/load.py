@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .columns import field_for_header
 from .errors import InputFileError
 from .models import SourceRow, Table
 from .readers.sniff import EXTENSIONS, LABELS, detect, quoted
@@ -126,7 +127,12 @@ def find_header(rows: Sequence[Sequence[str]]) -> int:
         filled = [c for c in cells if c]
         if len(filled) < 2 or any(_looks_like_data(c) for c in filled):
             continue
-        hits = sum(1 for c in filled if any(w in c.casefold() for w in HEADER_WORDS))
+        # A cell that is exactly a known column name weighs more than one that merely contains
+        # a header word, so a data row such as "Example Clinic" cannot outrank the real header.
+        hits = sum(
+            3 if field_for_header(c) else 1 if any(w in c.casefold() for w in HEADER_WORDS) else 0
+            for c in filled
+        )
         if hits > best_hits:
             best, best_hits = index, hits
     return max(best, 0)

@@ -567,3 +567,10 @@ def test_formula_scan_handles_prefixed_xml_shared_formulas_and_filters() -> None
         b"<x:autoFilter><x:filterColumn/></x:autoFilter></x:worksheet>"
     )
     assert _scan(xml) == ["B1", "C1"]
+
+
+def test_header_detection_prefers_exact_column_names_over_data_with_header_words() -> None:
+    from bulk_invite.load import find_header
+
+    rows = [["Report", "Exam results"], ["First Name", "DOB"], ["Example Clinic", "Exam Room"]]
+    assert find_header(rows) == 1

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bulk_invite.client import Kind, KeyCheck, Outcome
+from bulk_invite.client import KeyCheck, Kind, Outcome
 from bulk_invite.journal import Journal
 from bulk_invite.models import Invite, Status
 from bulk_invite.pacing import Pacer
