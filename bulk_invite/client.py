@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ SAFE_TO_RETRY = frozenset({Kind.THROTTLED, Kind.NEVER_REACHED})
 RUN_ENDING = frozenset({Kind.ACCOUNT, Kind.MISROUTED})
 
 PROVIDER_MISSING = "Need to add Patient Care Provider via Qualiphy Portal!"
+#: Account-level answers whose text is documented, so it may be repeated outside the workbook.
+KNOWN_ACCOUNT_MESSAGES = frozenset(
+    {"Unauthorized access.", "You need to signed docusign and signed rx", "Need to sign contract!"}
+)
 RX_CONTRACT = "Need to sign Prescriptive Services Contract via Qualiphy Portal!"
 UNAUTHORIZED = "Unauthorized access."
 
@@ -139,12 +144,18 @@ def classify(
             patient_exam_ids=ids,
         )
     if 300 <= code < 400:
-        where = headers.get("Location", "another address")
         return Outcome(
             Kind.MISROUTED,
             status,
-            f"The API answered with a redirect ({status}) to {where}; redirects are never "
-            "followed. Check --base-url.",
+            f"The API answered with a redirect ({status}), which is never followed; the "
+            "invite may or may not exist. Check --base-url.",
+        )
+    if code == 403:
+        return Outcome(
+            Kind.ACCOUNT,
+            code,
+            "The API refused access (403 Forbidden): check the API key, the base URL and any "
+            "firewall in between.",
         )
     if code == 401:
         return Outcome(_classify_401(message), code, message or UNAUTHORIZED)
@@ -166,6 +177,26 @@ def classify(
         code,
         message or f"The API answered {code}; the invite may or may not have been created.",
     )
+
+
+def may_exist(outcome: Outcome) -> bool:
+    """True when the request may have created the invite although no success came back."""
+    status = outcome.http_status or 0
+    return outcome.kind is Kind.AMBIGUOUS or (
+        outcome.kind is Kind.MISROUTED and 300 <= status < 400
+    )
+
+
+def stop_reason(outcome: Outcome) -> str:
+    """Why a run-ending answer stops the run, in our words (the summary and terminal show it)."""
+    if outcome.kind is Kind.ACCOUNT and outcome.message in KNOWN_ACCOUNT_MESSAGES:
+        return f"The API refused the account: {outcome.message}"
+    if outcome.kind is Kind.ACCOUNT and outcome.http_status == 401:
+        return (
+            "The API refused this account (401): check the API key and the account's setup in "
+            "the Qualiphy Portal."
+        )
+    return outcome.message
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -192,8 +223,12 @@ def never_reached(exc: requests.RequestException) -> bool:
     ``requests.ConnectionError`` covers both a refused connection and one dropped after the body
     was sent, so the urllib3 cause decides: only a failure to *establish* the connection counts.
     """
-    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
+    if isinstance(exc, requests.exceptions.SSLError):
+        # urllib3 also reports TLS errors met while reading the answer as SSLError; only a
+        # certificate refused during the handshake proves the body was never sent.
+        return any(isinstance(c, ssl.SSLCertVerificationError) for c in _chain(exc))
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return True
     if not isinstance(exc, requests.ConnectionError):
@@ -281,7 +316,7 @@ class QualiphyClient:
         """One POST with the key in the body; (status, capped body, headers), or it raises."""
         response = self._session.post(
             self.base_url + path,
-            json={"api_key": self._key.reveal(), **payload},
+            json={**payload, "api_key": self._key.reveal()},
             timeout=(self._timeouts.connect, self._timeouts.read),
             allow_redirects=False,
             verify=True,

@@ -218,7 +218,8 @@ def build_settings(
             max_retry_after=float(v.get("max_retry_after", retry_defaults.max_retry_after)),
             breaker_threshold=int(v.get("breaker_threshold", retry_defaults.breaker_threshold)),
         ),
-        journal=v.get("journal"),
+        # A sandbox run never takes the configured (real) journal, only one named on its flags.
+        journal=flags.get("journal") if v.get("sandbox") else v.get("journal"),
         dedup_window_days=float(v.get("dedup_window", 30.0)),
         force=bool(v.get("force", False)),
         resend_unknown=bool(v.get("resend_unknown", False)),

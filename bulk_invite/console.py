@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import threading
 from collections import Counter
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
@@ -42,6 +43,7 @@ class ProgressBar:
         )
         self._task: TaskID | None = None
         self._counts: Counter[Status] = Counter()
+        self._lock = threading.Lock()  # workers report rows from several threads
 
     def __enter__(self) -> ProgressBar:
         self._progress.start()
@@ -61,6 +63,10 @@ class ProgressBar:
 
     def advance(self, event: RowEvent) -> None:
         """Count one finished row."""
+        with self._lock:
+            self._count(event)
+
+    def _count(self, event: RowEvent) -> None:
         if self._task is None:
             return
         self._counts[event.status] += 1

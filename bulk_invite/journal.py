@@ -17,7 +17,6 @@ import contextlib
 import fcntl
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import sqlite3
@@ -31,7 +30,9 @@ from typing import Any
 
 import platformdirs
 
-from .errors import JournalLockedError, OutputError
+from .errors import JournalLockedError, OutputError, UsageError
+from .models import invite_identity
+from .settings import canonical_base_url
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS invites (
     patient_exam_ids TEXT NOT NULL DEFAULT '',
     sent_at TEXT NOT NULL DEFAULT '',
     sent_epoch REAL,
-    updated_epoch REAL NOT NULL
+    updated_epoch REAL NOT NULL,
+    prior_state TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -85,22 +87,8 @@ def default_journal_path(base_url: str, *, sandbox: bool = False) -> Path:
     root = Path(platformdirs.user_state_dir("bulk-invite", appauthor=False))
     if sandbox:
         return root / "sandbox-journal.sqlite"
-    digest = hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:12]
+    digest = hashlib.sha256(canonical_base_url(base_url).encode()).hexdigest()[:12]
     return root / f"journal-{digest}.sqlite"
-
-
-def identity(payload: Mapping[str, Any]) -> str:
-    """The canonical text of who an invite is for and which exams it asks for."""
-    return json.dumps(
-        [
-            str(payload.get("email", "")).strip().lower(),
-            str(payload.get("dob", "")),
-            str(payload.get("first_name", "")).strip().casefold(),
-            str(payload.get("last_name", "")).strip().casefold(),
-            sorted(int(e) for e in payload.get("exams", ())),
-        ],
-        separators=(",", ":"),
-    )
 
 
 def _owner_only(path: Path) -> None:
@@ -116,6 +104,7 @@ class Journal:
         path: Path,
         *,
         lock_wait: float = 0.0,
+        endpoint: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -138,8 +127,14 @@ class Journal:
             os.umask(old_umask)
         for suffix in ("", "-wal", "-shm"):
             _owner_only(Path(str(path) + suffix))
-        self._secret = self._load_secret()
-        self.recovered = self._recover()
+        try:
+            self._secret = self._load_secret()
+            if endpoint is not None:
+                self._claim_endpoint(endpoint)
+            self.recovered = self._recover()
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self) -> Journal:
         return self
@@ -157,7 +152,7 @@ class Journal:
 
     def key(self, payload: Mapping[str, Any]) -> str:
         """The dedup key of an invite: HMAC-SHA256 of its identity under the journal's secret."""
-        return hmac.new(self._secret, identity(payload).encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._secret, invite_identity(payload).encode(), hashlib.sha256).hexdigest()
 
     def lookup(self, key: str) -> Entry | None:
         """The journal's record of ``key``, if any."""
@@ -172,6 +167,9 @@ class Journal:
             """INSERT INTO invites (key, state, run_id, source_row, attempts, updated_epoch)
                VALUES (?, 'sending', ?, ?, 1, ?)
                ON CONFLICT (key) DO UPDATE SET state = 'sending', run_id = excluded.run_id,
+                 prior_state = CASE WHEN invites.state IN ('sent', 'unknown') THEN invites.state
+                                    WHEN invites.state = 'sending' THEN invites.prior_state
+                                    ELSE NULL END,
                  source_row = excluded.source_row, updated_epoch = excluded.updated_epoch,
                  attempts = CASE WHEN invites.run_id = excluded.run_id
                                  THEN invites.attempts + 1 ELSE 1 END,
@@ -194,7 +192,7 @@ class Journal:
         self._write(
             """UPDATE invites SET state = 'sent', http_status = ?, meeting_url = ?,
                  meeting_uuid = ?, patient_exam_ids = ?, sent_at = ?, sent_epoch = ?,
-                 error = '', updated_epoch = ? WHERE key = ?""",
+                 error = '', prior_state = NULL, updated_epoch = ? WHERE key = ?""",
             (
                 http_status,
                 meeting_url,
@@ -208,13 +206,21 @@ class Journal:
         )
 
     def mark_done(self, key: str, state: str, *, http_status: int | None, error: str) -> None:
-        """Commit a final ``rejected`` or ``unknown`` outcome, or ``pending`` (never arrived)."""
+        """Commit a final ``rejected`` or ``unknown`` outcome, or ``pending`` (never arrived).
+
+        A forced resend of an invite that exists (or may exist) that ends ``pending`` or
+        ``rejected`` leaves the journal saying so, so a later plain run still does not send it.
+        """
         if state not in ("rejected", "unknown", "pending"):
             raise ValueError(state)
         self._write(
-            """UPDATE invites SET state = ?, http_status = ?, error = ?, updated_epoch = ?
+            """UPDATE invites SET
+                 state = CASE WHEN ? = 'unknown' THEN 'unknown'
+                              WHEN prior_state IN ('sent', 'unknown') THEN prior_state
+                              ELSE ? END,
+                 prior_state = NULL, http_status = ?, error = ?, updated_epoch = ?
                WHERE key = ?""",
-            (state, http_status, error, self._clock(), key),
+            (state, state, http_status, error, self._clock(), key),
         )
 
     def start_run(self, run_id: str, started_at: str, input_name: str, sha256: str) -> None:
@@ -252,6 +258,19 @@ class Journal:
             )
             stored = self._db.execute("SELECT value FROM meta WHERE name = 'hmac_key'").fetchone()
             return bytes.fromhex(stored[0])
+
+    def _claim_endpoint(self, endpoint: str) -> None:
+        """Tie the journal to one API (or the sandbox): its records mean nothing elsewhere."""
+        with self._mutex:
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (name, value) VALUES ('endpoint', ?)", (endpoint,)
+            )
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'endpoint'").fetchone()
+        if row[0] != endpoint:
+            raise UsageError(
+                f"The journal {self.path} records invites sent to {row[0]}, not {endpoint}: "
+                "give this run its own --journal (or none, to use the default)."
+            )
 
     def _recover(self) -> int:
         with self._mutex:

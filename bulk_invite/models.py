@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,24 @@ class SourceRow:
 
     number: int
     cells: tuple[str, ...]
+
+
+def invite_identity(payload: Mapping[str, Any]) -> str:
+    """Who an invite is for and which exams it asks for: the one rule for "the same invite".
+
+    Used both for duplicates inside a file and for the journal's cross-run dedup key.
+    """
+    return json.dumps(
+        [
+            str(payload.get("email", "")).strip().casefold(),
+            str(payload.get("dob", "")),
+            str(payload.get("first_name", "")).strip().casefold(),
+            str(payload.get("last_name", "")).strip().casefold(),
+            sorted(int(e) for e in payload.get("exams", ())),
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from .models import CheckedRow, RowResult, RunSummary, SourceRow, Status
 from .report import RESULT_COLUMNS, ResultsWriter
 from .secret import Secret
 from .send import VERIFY_ADVICE, Job, RowEvent, Sender
-from .settings import Settings
+from .settings import Settings, canonical_base_url
 from .validate import make_checker
 
 log = logging.getLogger("bulk_invite.pipeline")
@@ -106,6 +106,7 @@ class _Sent:
     seconds: float = 0.0
     stop_reason: str | None = None
     stop_code: int | None = None
+    recovered: int = 0
 
 
 def run(
@@ -172,7 +173,11 @@ def run(
             achieved_rate=round(sent.requests / sent.seconds, 3) if sent and sent.seconds else None,
             aborted_reason=sent.stop_reason if sent else None,
             settings=settings.public(),
-            notes=(*table.notes, *_run_notes(checker.date_order, catalog)),
+            notes=(
+                *table.notes,
+                *_run_notes(checker.date_order, catalog),
+                *_journal_notes(sent),
+            ),
         )
         writer.finish(summary)
     log.info("run finished", extra={"count": summary.rows, "exit_code": summary.exit_code})
@@ -182,6 +187,15 @@ def run(
 def _echoed_columns(headers: tuple[str, ...]) -> list[int]:
     """Input columns echoed into the results: all but an earlier run's result columns."""
     return [i for i, h in enumerate(headers) if h.strip().lower() not in _OLD_RESULT_COLUMNS]
+
+
+def _journal_notes(sent: _Sent | None) -> list[str]:
+    if sent is None or not sent.recovered:
+        return []
+    return [
+        f"{sent.recovered} invites were being sent when an earlier run stopped; they are now "
+        "unknown (check the Qualiphy portal, then --resend-unknown if they are missing)."
+    ]
 
 
 def _run_notes(order: DateOrderDecision | None, catalog: Mapping[int, int] | None) -> list[str]:
@@ -226,7 +240,10 @@ def _send(
     with contextlib.ExitStack() as stack:
         base_url, key = _endpoint(settings, stack)
         journal_path = settings.journal or default_journal_path(base_url, sandbox=settings.sandbox)
-        journal = stack.enter_context(Journal(journal_path, lock_wait=settings.lock_wait))
+        endpoint = "the sandbox" if settings.sandbox else canonical_base_url(base_url)
+        journal = stack.enter_context(
+            Journal(journal_path, lock_wait=settings.lock_wait, endpoint=endpoint)
+        )
         journal.start_run(run_id, started.isoformat(timespec="seconds"), input_name, sha256)
         results, jobs = _plan(rows, journal, settings)
         sender = Sender(
@@ -255,6 +272,7 @@ def _send(
             time.monotonic() - began,
             sender.stop_reason,
             sender.stop_exit_code,
+            journal.recovered,
         )
         counts = Counter(r.status.value for r in results.values())
         journal.finish_run(
@@ -300,23 +318,27 @@ def _plan(
             continue
         first_row_of[key] = number
         entry = None if settings.force else journal.lookup(key)
-        if entry is not None and now - (entry.sent_epoch or entry.updated_epoch) <= window:
-            if entry.state == "sent":
-                results[number] = RowResult(
-                    Status.ALREADY_SENT,
-                    entry.meeting_url,
-                    entry.meeting_uuid,
-                    entry.patient_exam_ids,
-                    attempts=0,
-                    http_status=entry.http_status,
-                    sent_at=entry.sent_at,
-                    error="",
-                    warnings=_ALREADY_SENT.format(sent_at=entry.sent_at, row=entry.source_row),
-                )
-                continue
-            if entry.state == "unknown" and not settings.resend_unknown:
-                results[number] = RowResult(Status.UNKNOWN, error=_STILL_UNKNOWN)
-                continue
+        if entry is not None and entry.state == "unknown" and not settings.resend_unknown:
+            # However old: nobody has yet said whether this patient got an invite.
+            results[number] = RowResult(Status.UNKNOWN, error=_STILL_UNKNOWN)
+            continue
+        if (
+            entry is not None
+            and entry.state == "sent"
+            and entry.sent_epoch is not None
+            and now - entry.sent_epoch <= window
+        ):
+            results[number] = RowResult(
+                Status.ALREADY_SENT,
+                entry.meeting_url,
+                entry.meeting_uuid,
+                entry.patient_exam_ids,
+                attempts=0,
+                http_status=entry.http_status,
+                sent_at=entry.sent_at,
+                warnings=_ALREADY_SENT.format(sent_at=entry.sent_at, row=entry.source_row),
+            )
+            continue
         jobs.append(Job(row.invite, key))
     return results, jobs
 

@@ -16,7 +16,16 @@ from tenacity import RetryCallState, Retrying, stop_after_attempt, stop_after_de
 from tenacity.wait import wait_random_exponential
 
 from .catalog import as_mapping, parse_exam_list
-from .client import RUN_ENDING, SAFE_TO_RETRY, UNAUTHORIZED, Kind, Outcome, QualiphyClient
+from .client import (
+    RUN_ENDING,
+    SAFE_TO_RETRY,
+    UNAUTHORIZED,
+    Kind,
+    Outcome,
+    QualiphyClient,
+    may_exist,
+    stop_reason,
+)
 from .errors import BulkInviteError
 from .journal import Journal
 from .models import Invite, RowResult, Status
@@ -60,9 +69,11 @@ class _Stop:
 class Sender:
     """Sends jobs with a pool of workers sharing one pacer and one journal.
 
-    With ``settings.concurrency`` unset, the pool starts with four workers and grows (to 32 at
-    most) until rate × observed latency requests can be in flight, so the rate is reached
-    whatever the server's latency without any tuning.
+    The key is checked first (``/api/exam_list``, no patient data). With ``settings.concurrency``
+    unset, the pool is sized, and resized as answers come back, so that rate × observed latency
+    requests can be in flight (4 to 32 workers): the rate is reached whatever the server's
+    latency, with no tuning. When the key check gives no clear answer, the first row goes out
+    alone before the pool starts.
     """
 
     def __init__(
@@ -99,6 +110,7 @@ class Sender:
         self._non_rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx != 2}
         self.requests_sent = 0
         self._workers: list[threading.Thread] = []
+        self._taken: set[int] = set()
         self._latencies: deque[float] = deque(maxlen=50)
         self._max_workers = 1
         self._next_job: Callable[[], Job | None] = lambda: None
@@ -141,7 +153,13 @@ class Sender:
             if self._stop is None and self._stop_event.is_set():
                 self._stop = _Stop("Interrupted: no new rows were sent after the signal.", 130)
         for job in jobs:
-            if job.invite.row not in self._results:
+            if job.invite.row in self._results:
+                continue
+            if job.invite.row in self._taken:  # a worker had it and died: it may have gone out
+                self._results[job.invite.row] = RowResult(
+                    Status.UNKNOWN, error="The run lost track of this row." + VERIFY_ADVICE
+                )
+            else:
                 self._results[job.invite.row] = self._not_attempted(job)
         return dict(self._results)
 
@@ -216,6 +234,8 @@ class Sender:
                 job = self._next_job()
                 if job is None:
                     break
+                with self._lock:
+                    self._taken.add(job.invite.row)
                 blocked = self._blocked_reason(job.invite)
                 if blocked:
                     self._finish(job, RowResult(Status.NOT_SENT, error=blocked), "")
@@ -265,15 +285,17 @@ class Sender:
     def _send_one(self, client: QualiphyClient, job: Job) -> None:
         policy = self._settings.retry
         attempts = 0
+        maybe_arrived = False  # an earlier try of this row may have reached the server
 
         def attempt() -> Outcome:
-            nonlocal attempts
+            nonlocal attempts, maybe_arrived
             # `sending` is durable before the wait for a slot, so the request leaves the moment
             # its slot opens: a disk sync between slot and socket would bunch arrivals at the
             # server past the rate.
             self._journal.mark_sending(job.key, self._run_id, job.invite.row)
             if not self.pacer.acquire():
-                self._journal.mark_done(job.key, "pending", http_status=None, error="")
+                if not maybe_arrived:
+                    self._journal.mark_done(job.key, "pending", http_status=None, error="")
                 return Outcome(Kind.NEVER_REACHED, None, "Stopped before sending.", "Stopped")
             attempts += 1
             with self._lock:
@@ -281,6 +303,7 @@ class Sender:
             started = time.monotonic()
             outcome = client.create_invite(job.invite.payload)
             self._observe(time.monotonic() - started)
+            maybe_arrived = maybe_arrived or may_exist(outcome)
             log.debug(
                 "request finished",
                 extra={
@@ -330,11 +353,16 @@ class Sender:
         )
         outcome = retrying(attempt)
         assert isinstance(outcome, Outcome)
-        self._settle(job, outcome, attempts)
+        self._settle(job, outcome, attempts, maybe_arrived)
 
-    def _settle(self, job: Job, outcome: Outcome, attempts: int) -> None:
+    def _settle(self, job: Job, outcome: Outcome, attempts: int, maybe_arrived: bool) -> None:
         kind = outcome.kind
         policy = self._settings.retry
+        final = (Kind.CREATED, Kind.REJECTED, Kind.STATE_BLOCKED, Kind.RX_BLOCKED)
+        if kind is Kind.MISROUTED and may_exist(outcome):
+            self._request_stop(stop_reason(outcome), 3)
+        if kind not in final and (maybe_arrived or may_exist(outcome)):
+            kind = Kind.AMBIGUOUS  # a try that may have arrived outweighs later clear failures
         if kind is Kind.CREATED:
             sent_at = self._now().isoformat(timespec="seconds")
             self._journal.mark_sent(
@@ -385,7 +413,7 @@ class Sender:
                     job.key, "pending", http_status=outcome.http_status, error=outcome.message
                 )
             if kind in RUN_ENDING:
-                self._request_stop(outcome.message, 3)
+                self._request_stop(stop_reason(outcome), 3)
             elif kind is Kind.THROTTLED and (outcome.retry_after or 0) > policy.max_retry_after:
                 self._request_stop(
                     f"The API asked to wait {outcome.retry_after:.0f} s, longer than the "
@@ -456,11 +484,13 @@ class Sender:
                 "error_class": error_class,
             },
         )
-        self._on_row(
-            RowEvent(
-                job.invite.row, result.status, result.http_status, result.attempts, error_class
-            )
+        event = RowEvent(
+            job.invite.row, result.status, result.http_status, result.attempts, error_class
         )
+        try:
+            self._on_row(event)
+        except Exception as exc:  # a progress display must never change a row's outcome
+            log.error("progress callback failed", extra={"error_class": type(exc).__name__})
 
     def _wait(self, seconds: float) -> None:
         """Sleep between retries, waking at once when the run is stopped."""

@@ -137,3 +137,14 @@ def check_base_url(url: str) -> str:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise UsageError("--base-url must not contain credentials, a query or a fragment.")
     return url.rstrip("/")
+
+
+def canonical_base_url(url: str) -> str:
+    """One spelling per API address (case, default port and trailing slash do not matter)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"

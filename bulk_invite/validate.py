@@ -42,7 +42,17 @@ from .fields import (
     split_full_name,
 )
 from .fields.by_field import NORMALIZERS
-from .models import CheckedRow, ColumnMap, Invite, Issue, Severity, SourceRow, Status, Table
+from .models import (
+    CheckedRow,
+    ColumnMap,
+    Invite,
+    Issue,
+    Severity,
+    SourceRow,
+    Status,
+    Table,
+    invite_identity,
+)
 from .settings import DateOrder, Settings
 
 #: Rows held back at most while a date column's day/month order is unknown.
@@ -370,15 +380,7 @@ class RowChecker:
 
     def _first_row_with(self, values: Mapping[str, Any], number: int) -> int | None:
         """The earlier row with the same patient and exam set, recording this one if new."""
-        key = "\x1f".join(
-            (
-                str(values["first_name"]).casefold(),
-                str(values["last_name"]).casefold(),
-                str(values["email"]).casefold(),
-                str(values["dob"]),
-                ",".join(map(str, sorted(values["exams"]))),
-            )
-        )
+        key = invite_identity(values)
         digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
         first = self._seen.get(digest)
         if first is None:

@@ -209,3 +209,29 @@ def test_client_ignores_environment_proxies_and_ca_bundles() -> None:
 def test_key_never_shows_in_repr() -> None:
     c = client()
     assert "k-123" not in repr(c.__dict__)
+
+
+@responses.activate
+def test_403_ends_the_run_as_an_account_problem() -> None:
+    responses.post(URL, status=403, body="<html>blocked</html>")
+    outcome = client().create_invite(PAYLOAD)
+    assert outcome.kind is Kind.ACCOUNT and "403" in outcome.message
+
+
+def test_tls_error_after_sending_is_not_never_reached() -> None:
+    import ssl
+
+    verify = requests.exceptions.SSLError(
+        ssl.SSLCertVerificationError(1, "certificate verify failed")
+    )
+    assert never_reached(verify)
+    read_side = requests.exceptions.SSLError(ssl.SSLError(1, "record layer failure"))
+    assert not never_reached(read_side)
+
+
+def test_run_stop_reason_never_repeats_unknown_server_text() -> None:
+    from bulk_invite.client import Outcome, stop_reason
+
+    odd = Outcome(Kind.ACCOUNT, 401, "Patient Jane Doe is blocked")
+    assert "Jane" not in stop_reason(odd)
+    assert "Unauthorized access." in stop_reason(Outcome(Kind.ACCOUNT, 401, "Unauthorized access."))

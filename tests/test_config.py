@@ -134,7 +134,11 @@ def test_map_and_carry_reach_the_request_body(
     text = source.read_text().replace("Phone", "Mobile Nbr", 1)
     source.write_text(text)
     bodies: list[dict[str, Any]] = []
-    with Sandbox(on_body=lambda path, raw: bodies.append(json.loads(raw))) as api:
+    def keep(path: str, raw: bytes) -> None:
+        if path == "/api/exam_invite":
+            bodies.append(json.loads(raw))
+
+    with Sandbox(on_body=keep) as api:
         code = cli_exit("send", source, "--base-url", api.base_url, "--journal", tmp_path / "j",
                         "-o", tmp_path / "o.xlsx", "--map", "Mobile Nbr=phone_number",
                         "--carry", "Patient ID", "-q", "--no-progress")  # fmt: skip

@@ -88,11 +88,9 @@ def test_send_survives_repeated_sigkill_without_duplicates_or_lost_rows(tmp_path
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             kills += 1
-        for _ in range(5):  # run to the end
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-            assert done.returncode in (0, 4), done.stderr
-            if done.returncode in (0, 4):
-                break
+        # Run to the end: one uninterrupted run settles every row.
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode in (0, 4), done.stderr
         invites = read_invite_log(log)
 
     assert kills >= 10, "every run finished before it could be killed: make the test bigger"
@@ -101,10 +99,10 @@ def test_send_survives_repeated_sigkill_without_duplicates_or_lost_rows(tmp_path
     statuses = read_statuses(out)
     assert len(statuses) == ROWS  # every row has exactly one final status
     assert set(statuses.values()) <= {"sent", "already_sent", "unknown"}
-    assert "not_sent" not in statuses.values()
-    for email in created:
+    for email in created:  # every invite the server made is accounted for
         assert statuses[email] in ("sent", "already_sent", "unknown"), email
+    for email, status in statuses.items():  # and every row said sent really was made
+        if status in ("sent", "already_sent"):
+            assert email in created, email
     unknown = sum(1 for s in statuses.values() if s == "unknown")
     assert unknown <= CONCURRENCY * kills
-    # Rows the sandbox never saw and that are not unknown were sent by a later run.
-    assert sum(1 for s in statuses.values() if s in ("sent", "already_sent")) == ROWS - unknown

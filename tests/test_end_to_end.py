@@ -32,9 +32,9 @@ def invite_schema() -> dict[str, Any]:
 class Api:
     """A sandbox that checks every invite body against the vendor's OpenAPI schema."""
 
-    def __init__(self, config: SandboxConfig | None = None) -> None:
+    def __init__(self, config: SandboxConfig | None = None, port: int = 0) -> None:
         self.bodies: list[dict[str, Any]] = []
-        self.sandbox = Sandbox(config or SandboxConfig(), on_body=self._body)
+        self.sandbox = Sandbox(config or SandboxConfig(), port=port, on_body=self._body)
         self._validator = jsonschema.Draft7Validator(invite_schema())
 
     def _body(self, path: str, raw: bytes) -> None:
@@ -195,8 +195,9 @@ def test_unknown_rows_are_not_resent_unless_asked(tmp_path: Path) -> None:
     flaky = Api(SandboxConfig(p_500=1.0))
     with flaky.sandbox:
         assert send(flaky, file, tmp_path, "a.xlsx") == 4
+        port = flaky.sandbox.port
     assert {r["status"] for r in results(tmp_path / "a.xlsx")} == {"unknown"}
-    healthy = Api()
+    healthy = Api(port=port)  # the same API address, healthy again
     with healthy.sandbox:
         assert send(healthy, file, tmp_path, "b.xlsx") == 4
         assert healthy.bodies == []
@@ -218,7 +219,7 @@ def test_check_on_messy_sample_lists_exactly_the_invalid_rows_to_fix(tmp_path: P
     assert statuses.count("duplicate") == len(expected["duplicates"])
 
 
-def test_bad_key_aborts_with_exit_3_before_any_patient_data_is_sent(tmp_path: Path, capsys: Any) -> None:
+def test_bad_key_aborts_with_exit_3_before_any_patient_data_is_sent(tmp_path: Path) -> None:
     locked = Api(SandboxConfig(api_key="another-key"))
     with locked.sandbox:
         code = send(locked, SAMPLES / "patients.csv", tmp_path, "a.xlsx")
@@ -335,3 +336,52 @@ def test_template_command_writes_an_owner_only_workbook_with_api_headers(tmp_pat
     headers = next(load_workbook(out, read_only=True)["Patients"].iter_rows(values_only=True))
     assert {"first_name", "last_name", "email", "dob", "phone_number", "tele_state",
             "exams"} <= set(headers)  # fmt: skip
+
+
+def test_failed_forced_resend_keeps_the_journal_saying_sent(api: Api, tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "three.csv", read_csv(SAMPLES / "patients.csv")[:4])
+    assert send(api, file, tmp_path, "a.xlsx") == 0
+    posted = len(api.bodies)
+    port, base_url = api.sandbox.port, api.sandbox.base_url
+    api.sandbox.stop()  # the same address, nothing listening: forced tries never arrive
+    code = cli("send", file, "--base-url", base_url, "--journal", tmp_path / "journal.sqlite",
+               "-o", tmp_path / "b.xlsx", "--no-progress", "-q", "--force", "--max-attempts", "1")
+    assert code == 1  # each row refused before it was sent: not_sent
+    assert {r["status"] for r in results(tmp_path / "b.xlsx")} == {"not_sent"}
+    healthy = Api(port=port)
+    with healthy.sandbox:
+        assert send(healthy, file, tmp_path, "c.xlsx") == 0
+        assert healthy.bodies == []  # a plain run afterwards still knows they were sent
+    assert {r["status"] for r in results(tmp_path / "c.xlsx")} == {"already_sent"}
+    assert posted == 3
+
+
+def test_unknown_rows_stay_unknown_even_outside_the_dedup_window(tmp_path: Path) -> None:
+    file = write_csv(tmp_path / "one.csv", read_csv(SAMPLES / "patients.csv")[:3])
+    flaky = Api(SandboxConfig(p_500=1.0))
+    with flaky.sandbox:
+        assert send(flaky, file, tmp_path, "a.xlsx") == 4
+        port = flaky.sandbox.port
+    healthy = Api(port=port)
+    with healthy.sandbox:
+        assert send(healthy, file, tmp_path, "b.xlsx", "--dedup-window", "0") == 4
+        assert healthy.bodies == []
+
+
+def test_sandbox_run_never_uses_the_configured_journal(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tmp_path / "real-journal.sqlite"
+    (tmp_path / "bulk-invite.toml").write_text(f'[send]\njournal = "{real}"\n')
+    monkeypatch.chdir(tmp_path)
+    assert cli("send", SAMPLES / "patients.csv", "--sandbox", "-o", tmp_path / "s.xlsx", "-q",
+               "--no-progress") == 0  # fmt: skip
+    assert not real.exists()
+
+
+def test_a_journal_belongs_to_one_api(api: Api, tmp_path: Path, capsys: Any) -> None:
+    assert cli("send", SAMPLES / "patients.csv", "--sandbox", "--journal",
+               tmp_path / "journal.sqlite", "-o", tmp_path / "s.xlsx", "-q") == 0  # fmt: skip
+    assert send(api, SAMPLES / "patients.csv", tmp_path) == 2
+    assert "records invites sent to the sandbox" in capsys.readouterr().err
+    assert api.bodies == []

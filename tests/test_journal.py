@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bulk_invite.errors import JournalLockedError
-from bulk_invite.journal import Journal, default_journal_path, identity, iter_entries
+from bulk_invite.journal import Journal, default_journal_path, iter_entries
+from bulk_invite.models import invite_identity
 
 PAYLOAD = {
     "exams": [2, 1],
@@ -40,7 +41,7 @@ def test_key_ignores_row_number_case_and_exam_order(tmp_path: Path) -> None:
 def test_key_is_keyed_per_journal(tmp_path: Path) -> None:
     with Journal(tmp_path / "a.sqlite") as a, Journal(tmp_path / "b.sqlite") as b:
         assert a.key(PAYLOAD) != b.key(PAYLOAD)
-    assert "ann" in identity(PAYLOAD)
+    assert "ann" in invite_identity(PAYLOAD)
 
 
 def test_key_survives_reopening(tmp_path: Path) -> None:
@@ -118,6 +119,7 @@ def test_lock_wait_gives_up_after_the_wait(tmp_path: Path) -> None:
     slept: list[float] = []
     with Journal(path), pytest.raises(JournalLockedError):
         Journal(path, lock_wait=0.05, sleep=slept.append)
+    assert slept  # it waited before giving up
 
 
 def test_journal_files_are_owner_only_under_a_loose_umask(tmp_path: Path) -> None:

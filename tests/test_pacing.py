@@ -124,10 +124,12 @@ def test_shared_pacer_keeps_rate_across_threads() -> None:
     pacer = Pacer(20, clock=clock, sleep=sleep)
     times: list[float] = []
 
+    record = threading.Lock()
+
     def worker() -> None:
         for _ in range(25):
-            pacer.acquire()
-            with lock:
+            with record:  # the release and its timestamp, with no other thread in between
+                pacer.acquire()
                 times.append(clock.now)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]

@@ -40,7 +40,7 @@ class ScriptedClient:
     """Answers each row's requests from a per-row script; the last answer repeats."""
 
     def __init__(
-        self, script: Callable[[int, int], Outcome], log: list[int], key: KeyCheck = KeyCheck(None)
+        self, script: Callable[[int, int], Outcome], log: list[int], key: KeyCheck
     ) -> None:
         self.script = script
         self.log = log
@@ -64,24 +64,43 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
         yield j
 
 
+def make_sender(
+    journal: Journal,
+    script: Callable[[int, int], Outcome],
+    calls: list[int],
+    *,
+    key: KeyCheck | None = None,
+    stop: threading.Event | None = None,
+    on_row: Callable[[Any], None] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    **settings: Any,
+) -> Sender:
+    """A Sender over scripted clients, with a pacer and retry waits that never really sleep."""
+    settings.setdefault("concurrency", 1)
+    settings.setdefault("retry", RetryPolicy(max_attempts=4, breaker_threshold=3))
+    now = [0.0]  # the pacer's clock moves only when it sleeps, so no test really waits
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = Pacer(1000, clock=lambda: now[0], sleep=advance, stop=stop)
+    return Sender(
+        Settings(rate=1000, **settings),
+        journal,
+        lambda: ScriptedClient(script, calls, key or KeyCheck(None)),  # type: ignore[arg-type,return-value]
+        run_id="r1",
+        stop_event=stop,
+        on_row=on_row,
+        pacer=pacer,
+        sleep=sleep or (lambda _: None),
+    )
+
+
 def run(
     journal: Journal, rows: list[Invite], script: Callable[[int, int], Outcome], **settings: Any
 ) -> tuple[Sender, dict[int, Any], list[int]]:
     calls: list[int] = []
-    s = Settings(
-        rate=1000,
-        concurrency=settings.pop("concurrency", 1),
-        retry=settings.pop("retry", RetryPolicy(max_attempts=4, breaker_threshold=3)),
-        **settings,
-    )
-    sender = Sender(
-        s,
-        journal,
-        lambda: ScriptedClient(script, calls),
-        run_id="r1",  # type: ignore[arg-type,return-value]
-        pacer=Pacer(1000, sleep=lambda _: None),
-        sleep=lambda _: None,
-    )
+    sender = make_sender(journal, script, calls, **settings)
     results = sender.run([Job(i, journal.key(i.payload)) for i in rows])
     return sender, results, calls
 
@@ -93,11 +112,21 @@ def test_send_retries_never_reached_then_succeeds(journal: Journal) -> None:
     assert calls == [2, 2, 2]
 
 
-def test_send_retries_429_then_succeeds_and_pauses_everyone(journal: Journal) -> None:
+def test_send_retries_429_then_succeeds_and_cuts_the_rate(journal: Journal) -> None:
     throttled = Outcome(Kind.THROTTLED, 429, "slow down", retry_after=2)
     sender, results, _ = run(journal, [invite(2)], lambda row, n: CREATED if n > 1 else throttled)
     assert results[2].status is Status.SENT
     assert sender.pacer.rate < sender.pacer.max_rate  # halved by the 429, recovering slowly
+
+
+def test_429_retry_waits_at_least_retry_after(journal: Journal) -> None:
+    waits: list[float] = []
+    throttled = Outcome(Kind.THROTTLED, 429, "slow down", retry_after=7)
+    calls: list[int] = []
+    script = lambda r, n: CREATED if n > 1 else throttled  # noqa: E731
+    sender = make_sender(journal, script, calls, sleep=waits.append)
+    sender.run([Job(invite(2), journal.key(invite(2).payload))])
+    assert waits and min(waits) >= 7
 
 
 def test_ambiguous_outcome_is_unknown_and_never_resent(journal: Journal) -> None:
@@ -181,10 +210,19 @@ def test_huge_retry_after_stops_the_run_cleanly(journal: Journal) -> None:
     assert all(r.status is Status.NOT_SENT for r in results.values())
 
 
-def test_redirect_stops_the_run_and_leaves_the_row_resendable(journal: Journal) -> None:
-    sender, results, _ = run(
-        journal, [invite(2)], lambda r, n: Outcome(Kind.MISROUTED, 302, "redirect")
+def test_redirect_stops_the_run_and_marks_the_row_unknown(journal: Journal) -> None:
+    # A redirect proves the POST reached a server, which may have acted on it first.
+    rows = [invite(2), invite(3)]
+    sender, results, calls = run(
+        journal, rows, lambda r, n: Outcome(Kind.MISROUTED, 302, "redirect")
     )
+    assert sender.stop_exit_code == 3 and calls == [2]
+    assert results[2].status is Status.UNKNOWN and results[3].status is Status.NOT_SENT
+    assert journal.lookup(journal.key(invite(2).payload)).state == "unknown"  # type: ignore[union-attr]
+
+
+def test_missing_endpoint_stops_the_run_and_leaves_the_row_resendable(journal: Journal) -> None:
+    sender, results, _ = run(journal, [invite(2)], lambda r, n: Outcome(Kind.MISROUTED, 404, "x"))
     assert sender.stop_exit_code == 3 and results[2].status is Status.NOT_SENT
     assert journal.lookup(journal.key(invite(2).payload)).state == "pending"  # type: ignore[union-attr]
 
@@ -198,16 +236,7 @@ def test_stop_event_interrupts_with_exit_130(journal: Journal) -> None:
         return CREATED
 
     calls: list[int] = []
-    s = Settings(rate=1000, concurrency=1)
-    sender = Sender(
-        s,
-        journal,
-        lambda: ScriptedClient(script, calls),
-        run_id="r",  # type: ignore[arg-type,return-value]
-        stop_event=stop,
-        pacer=Pacer(1000, stop=stop),
-        sleep=lambda _: None,
-    )
+    sender = make_sender(journal, script, calls, stop=stop)
     results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, range(2, 8))])
     assert sender.stop_exit_code == 130
     assert results[3].status is Status.SENT  # the in-flight row is settled, not lost
@@ -227,9 +256,7 @@ def test_a_row_left_without_outcome_is_reported_unknown_never_not_sent() -> None
 def test_refused_key_stops_the_run_before_any_patient_data_is_sent(journal: Journal) -> None:
     calls: list[int] = []
     refused = KeyCheck(False, "Unauthorized access.")
-    sender = Sender(Settings(rate=1000), journal,
-                    lambda: ScriptedClient(lambda r, n: CREATED, calls, refused),  # type: ignore[arg-type,return-value]
-                    run_id="r", pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)  # fmt: skip
+    sender = make_sender(journal, lambda r, n: CREATED, calls, key=refused, concurrency=None)
     results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, range(2, 6))])
     assert calls == [] and sender.stop_exit_code == 3
     assert "Unauthorized access." in (sender.stop_reason or "")
@@ -238,9 +265,7 @@ def test_refused_key_stops_the_run_before_any_patient_data_is_sent(journal: Jour
 
 def test_accepted_key_starts_the_whole_pool_at_once(journal: Journal) -> None:
     calls: list[int] = []
-    sender = Sender(Settings(rate=1000, concurrency=3), journal,
-                    lambda: ScriptedClient(lambda r, n: CREATED, calls, KeyCheck(True)),  # type: ignore[arg-type,return-value]
-                    run_id="r", pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)  # fmt: skip
+    sender = make_sender(journal, lambda r, n: CREATED, calls, key=KeyCheck(True), concurrency=3)
     gate = threading.Barrier(3, timeout=5)
     original = ScriptedClient.create_invite
 
@@ -265,11 +290,44 @@ def test_catalog_from_the_key_check_blocks_only_true_rx_rows(journal: Journal) -
             return Outcome(Kind.RX_BLOCKED, 401, "Need to sign Prescriptive Services Contract")
         return CREATED
 
-    sender = Sender(Settings(rate=1000, concurrency=1), journal,
-                    lambda: ScriptedClient(script, calls, KeyCheck(True, catalog=catalog)),  # type: ignore[arg-type,return-value]
-                    run_id="r", pacer=Pacer(1000, sleep=lambda _: None), sleep=lambda _: None)  # fmt: skip
+    sender = make_sender(journal, script, calls, key=KeyCheck(True, catalog=catalog))
     rows = [invite(2, exams=(2769, 1822)), invite(3, exams=(1822,)), invite(4, exams=(2769,))]
     results = sender.run([Job(i, journal.key(i.payload)) for i in rows])
     assert results[2].status is Status.REJECTED
     assert results[3].status is Status.SENT  # 1822 is a GFE: the catalog says so
     assert results[4].status is Status.NOT_SENT and calls == [2, 3]
+
+
+def test_retry_ambiguous_stopped_mid_wait_leaves_the_row_unknown(journal: Journal) -> None:
+    stop = threading.Event()
+
+    def script(row: int, n: int) -> Outcome:
+        stop.set()  # the run is stopped while this row waits to be retried
+        return Outcome(Kind.AMBIGUOUS, 500, "boom")
+
+    calls: list[int] = []
+    sender = make_sender(journal, script, calls, stop=stop, retry_ambiguous=True)
+    results = sender.run([Job(invite(2), journal.key(invite(2).payload))])
+    assert calls == [2] and results[2].status is Status.UNKNOWN
+    assert journal.lookup(journal.key(invite(2).payload)).state == "unknown"  # type: ignore[union-attr]
+
+
+def test_ambiguous_then_refused_retry_is_still_unknown(journal: Journal) -> None:
+    def script(row: int, n: int) -> Outcome:
+        return (
+            Outcome(Kind.AMBIGUOUS, 500, "x") if n == 1 else Outcome(Kind.NEVER_REACHED, None, "")
+        )
+
+    _, results, calls = run(journal, [invite(2)], script, retry_ambiguous=True)
+    assert len(calls) == 4 and results[2].status is Status.UNKNOWN
+    assert journal.lookup(journal.key(invite(2).payload)).state == "unknown"  # type: ignore[union-attr]
+
+
+def test_a_failing_progress_callback_changes_no_outcome(journal: Journal) -> None:
+    def explode(event: object) -> None:
+        raise RuntimeError("display broke")
+
+    calls: list[int] = []
+    sender = make_sender(journal, lambda r, n: CREATED, calls, on_row=explode)
+    results = sender.run([Job(i, journal.key(i.payload)) for i in map(invite, (2, 3))])
+    assert {r.status for r in results.values()} == {Status.SENT} and sender.stop_reason is None
