@@ -49,11 +49,10 @@ class Progress(Protocol):
         """One row reached its final status."""
 
 
-# What a person should do about an ``unknown`` row; repeated in the README.
+# Messages for rows the journal already knows.
 _ALREADY_SENT = "Already sent on {sent_at} (row {row} of an earlier run); not sent again."
-_STILL_UNKNOWN = (
-    "An earlier run may have created this invite (its outcome is unknown). Check the Qualiphy "
-    "portal for this patient; if there is no invite, re-run with --resend-unknown."
+_STILL_UNKNOWN = "An earlier run may have created this invite (its outcome is unknown)." + (
+    VERIFY_ADVICE
 )
 
 
