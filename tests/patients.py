@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 HEADERS = [
@@ -42,3 +43,11 @@ def write_patients_csv(path: Path, ids: list[int] | range) -> Path:
         for i in ids:
             writer.writerow(patient(i))
     return path
+
+
+def send_argv(csv_path: Path, base_url: str, journal: Path, out: Path, *extra: str) -> list[str]:
+    """The argv of a `send` subprocess against a test API, with a journal and results of its own."""
+    return [
+        sys.executable, "-m", "bulk_invite", "send", str(csv_path), "--base-url", base_url,
+        "--journal", str(journal), "-o", str(out), "--no-progress", *extra,
+    ]  # fmt: skip

@@ -10,7 +10,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from bulk_invite.sandbox import DEMO_API_KEY, Sandbox, SandboxConfig, read_invite_log
-from tests.patients import write_patients_csv
+from tests.patients import send_argv, write_patients_csv
 
 ROWS = 500
 CONCURRENCY = 4
@@ -27,27 +26,8 @@ KILLS = 12
 
 
 def send_command(csv_path: Path, base_url: str, journal: Path, out: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "bulk_invite",
-        "send",
-        str(csv_path),
-        "--base-url",
-        base_url,
-        "--journal",
-        str(journal),
-        "-o",
-        str(out),
-        "--rate",
-        "400",
-        "--concurrency",
-        str(CONCURRENCY),
-        "--no-progress",
-        "--quiet",
-        "--read-timeout",
-        "5",
-    ]
+    return send_argv(csv_path, base_url, journal, out, "--rate", "400", "--concurrency",
+                     str(CONCURRENCY), "--quiet", "--read-timeout", "5")  # fmt: skip
 
 
 def read_statuses(path: Path) -> dict[str, str]:

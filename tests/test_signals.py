@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from bulk_invite.sandbox import DEMO_API_KEY, Sandbox, SandboxConfig, read_invite_log
-from tests.patients import write_patients_csv
+from tests.patients import send_argv, write_patients_csv
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -24,24 +23,16 @@ def test_signal_stops_cleanly_with_exit_130_and_every_row_accounted_for(
     log, out = tmp_path / "invites.jsonl", tmp_path / "out.xlsx"
     with Sandbox(SandboxConfig(latency=0.05), invite_log=log) as sandbox:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bulk_invite",
-                "send",
-                str(csv_path),
-                "--base-url",
+            send_argv(
+                csv_path,
                 sandbox.base_url,
-                "--journal",
-                str(tmp_path / "j.sqlite"),
-                "-o",
-                str(out),
+                tmp_path / "j.sqlite",
+                out,
                 "--rate",
                 "40",
-                "--no-progress",
                 "--summary-json",
                 str(tmp_path / "s.json"),
-            ],
+            ),
             env={**os.environ, "QUALIPHY_API_KEY": DEMO_API_KEY},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
