@@ -23,8 +23,8 @@ from .errors import UsageError
 from .fields import DateOrderDecision
 from .journal import Journal, default_journal_path
 from .load import open_table
-from .models import CheckedRow, RowResult, RunSummary, SourceRow, Status
-from .report import RESULT_COLUMNS, ResultsWriter
+from .models import CheckedRow, RowResult, RunSummary, SourceRow, Status, Table
+from .report import RESULT_COLUMNS, ResultsWriter, restore
 from .secret import Secret
 from .send import VERIFY_ADVICE, Job, RowEvent, Sender
 from .settings import Settings, canonical_base_url
@@ -123,6 +123,8 @@ def run(
     run_id = uuid.uuid4().hex[:12]
     sha256 = file_sha256(path) if path.is_file() else ""
     table = open_table(path, sheet=settings.sheet, encoding=settings.encoding)
+    if any(h.strip().lower() in _OLD_RESULT_COLUMNS for h in table.headers):
+        table = _read_back(table)
     output = settings.output or default_output(path)
     catalog = settings.catalog
     if catalog is None:
@@ -181,6 +183,12 @@ def run(
         writer.finish(summary)
     log.info("run finished", extra={"count": summary.rows, "exit_code": summary.exit_code})
     return summary
+
+
+def _read_back(table: Table) -> Table:
+    """A results workbook fed back in (the fix loop): cells as the person typed them."""
+    rows = (SourceRow(r.number, tuple(restore(c) for c in r.cells)) for r in table.rows)
+    return dataclasses.replace(table, rows=rows)
 
 
 def _echoed_columns(headers: tuple[str, ...]) -> list[int]:

@@ -114,6 +114,12 @@ def neutralize(text: str) -> str:
     return _fit(text, CELL_LIMIT)
 
 
+def restore(text: str) -> str:
+    """Undo :func:`neutralize`'s quote, for cells read back from a results workbook."""
+    quoted = text[:1] == "'" and text[1:2] != "" and text[1] in _FORMULA_START
+    return text[1:] if quoted and not _PLAIN_NUMBER.fullmatch(text[1:]) else text
+
+
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 

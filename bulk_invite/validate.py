@@ -134,6 +134,10 @@ class RowChecker:
         )
         self._seen: dict[bytes, int] = {}
         self._carry = _carried_columns(columns, settings.carry)
+        # A row read back from a results workbook keeps the row number it first came from.
+        self._origin = next(
+            (i for i, h in enumerate(columns.headers) if h.strip().lower() == "source_row"), None
+        )
         self._use_full_name = FULL_NAME in columns.fields and not (
             "first_name" in columns.fields and "last_name" in columns.fields
         )
@@ -341,7 +345,11 @@ class RowChecker:
             value = self._cell(row, index)
             if value:
                 data[name] = value
-        data.update(source_file=self.source_name, source_row=row.number)
+        origin = self._cell(row, self._origin) if self._origin is not None else ""
+        data.update(
+            source_file=self.source_name,
+            source_row=int(origin) if origin.isdigit() else row.number,
+        )
         values["additional_data"] = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def _check_catalog(

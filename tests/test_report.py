@@ -563,3 +563,10 @@ def test_summary_json_file_is_atomic_and_owner_only(tmp_path: Path) -> None:
 def test_summary_json_into_a_missing_folder_is_an_output_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError):
         write_summary_json(make_summary(), str(tmp_path / "no" / "s.json"), io.StringIO())
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("x")', "-12 Main St", "@home", "+cmd", "plain", "'quoted"])
+def test_restore_undoes_neutralize(text: str) -> None:
+    from bulk_invite.report import neutralize, restore
+
+    assert restore(neutralize(text)) == text
