@@ -186,13 +186,13 @@ def test_meeting_url_is_a_clickable_link(book: Any) -> None:
 def test_meeting_url_that_is_not_http_is_plain_neutralized_text(tmp_path: Path) -> None:
     rows = [
         (SourceRow(2, ("a",)), RowResult(Status.SENT, meeting_url="javascript:alert(1)")),
-        (SourceRow(3, ("b",)), RowResult(Status.SENT, meeting_url="=HYPERLINK(\"http://x\")")),
+        (SourceRow(3, ("b",)), RowResult(Status.SENT, meeting_url='=HYPERLINK("http://x")')),
     ]
     wb = openpyxl.load_workbook(write_workbook(tmp_path / "o.xlsx", rows, ("x",)))
     ws = wb["Results"]
     assert ws["C2"].value == "javascript:alert(1)"
     assert ws["C2"].hyperlink is None
-    assert ws["C3"].value == "'=HYPERLINK(\"http://x\")"
+    assert ws["C3"].value == '\'=HYPERLINK("http://x")'
     assert ws["C3"].hyperlink is None
 
 
@@ -261,8 +261,14 @@ def test_blank_headers_become_column_n_and_duplicate_headers_are_kept(tmp_path: 
     path = write_workbook(tmp_path / "o.xlsx", rows, ("Phone", "", "Phone", "  "))
     wb = openpyxl.load_workbook(path)
     assert values(wb["Results"])[0][:4] == ["Phone", "column_2", "Phone", "column_4"]
-    assert values(wb["To fix"])[0] == ["Phone", "column_2", "Phone", "column_4", "error",
-                                       "source_row"]
+    assert values(wb["To fix"])[0] == [
+        "Phone",
+        "column_2",
+        "Phone",
+        "column_4",
+        "error",
+        "source_row",
+    ]
 
 
 def test_short_rows_leave_blank_cells_and_surplus_cells_are_counted_in_summary(
@@ -565,7 +571,9 @@ def test_summary_json_into_a_missing_folder_is_an_output_error(tmp_path: Path) -
         write_summary_json(make_summary(), str(tmp_path / "no" / "s.json"), io.StringIO())
 
 
-@pytest.mark.parametrize("text", ['=HYPERLINK("x")', "-12 Main St", "@home", "+cmd", "plain", "'quoted"])
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("x")', "-12 Main St", "@home", "+cmd", "plain", "'quoted"]
+)
 def test_restore_undoes_neutralize(text: str) -> None:
     from bulk_invite.report import neutralize, restore
 
