@@ -150,9 +150,11 @@ def settings_from_options(command: str, opts: dict[str, Any]) -> Any:
 
     config = load_config(opts.get("config_path"))
     columns = load_mapping(opts["mapping"]) if opts.get("mapping") else {}
-    columns.update(parse_map_options(opts.get("maps") or ()))
+    mapped = parse_map_options(opts.get("maps") or ())
+    columns.update(mapped)
     flags = {k: v for k, v in opts.items() if v is not None and v is not False and v != ()}
     flags["column_map"] = columns
+    flags["required_headers"] = tuple(mapped)
     # --lock no-wait beats everything; --lock wait without a limit waits an hour; otherwise
     # --lock-wait or the config file's lock_wait (0 = fail at once) decides.
     if opts.get("lock") == "no-wait":
@@ -201,7 +203,8 @@ def _run(command: str, opts: dict[str, Any]) -> None:
                       stop_event=stop, progress=bar)  # fmt: skip
     if opts["summary_json"]:
         write_summary_json(summary, opts["summary_json"], sys.stdout)
-    if not opts["quiet"]:
+    # JSON logs mean a machine reads this run: its summary is the JSON one, not prose.
+    if not opts["quiet"] and opts["log_format"] != "json":
         out = sys.stderr if opts["summary_json"] == "-" else sys.stdout
         click.echo(summary_text(summary), file=out)
     raise SystemExit(summary.exit_code)

@@ -93,6 +93,8 @@ def exams(
     config_path: Path | None,
 ) -> None:
     """List the clinic's exams (ID, Rx or not, title) from the Qualiphy API."""
+    import requests
+
     from .catalog import catalog_path, parse_exam_list, save_catalog
     from .client import QualiphyClient
     from .config import build_settings, load_config
@@ -118,9 +120,14 @@ def exams(
         try:
             listing = parse_exam_list(client.exam_list())
         except Exception as exc:  # network or HTTP failure: one line, no details from the API
-            raise UsageError(
-                f"Could not get the exam list from {url} ({type(exc).__name__})."
-            ) from None
+            check = client.check_key() if isinstance(exc, requests.HTTPError) else None
+            why = (
+                "the API key was refused" if check is not None and check.accepted is False
+                else "no answer (check --base-url and the network)"
+                if isinstance(exc, requests.ConnectionError | requests.Timeout)
+                else f"an unexpected answer ({type(exc).__name__})"
+            )  # fmt: skip
+            raise UsageError(f"Could not get the exam list from {url}: {why}.") from None
     if as_json:
         click.echo(json.dumps([{"id": e.id, "title": e.title, "rx_type": e.rx_type}
                                for e in listing], indent=1))  # fmt: skip
@@ -130,8 +137,11 @@ def exams(
             click.echo(f"{exam.id:>6}  {'Rx' if exam.is_rx else '-':<3}  {exam.title}")
     if save:
         path = save_catalog(listing, catalog_path(settings.base_url, sandbox=use_sandbox))
-        click.echo(f"Saved {len(listing)} exams to {path}; check and send now validate exam IDs.",
-                   err=True)  # fmt: skip
+        which = (
+            "send --sandbox runs" if use_sandbox
+            else f"check and send runs against {settings.base_url} (flag or config base_url)"
+        )  # fmt: skip
+        click.echo(f"Saved {len(listing)} exams to {path}; {which} now check exam IDs.", err=True)
 
 
 @click.command(short_help="Write a blank input workbook.")
@@ -143,10 +153,16 @@ def exams(
     show_default=True,
     help="Where to write the blank input workbook.",
 )
-def template(output: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace the file if it already exists.")
+def template(output: Path, force: bool) -> None:
     """Write a blank input workbook: the right headers, drop-downs and text-formatted columns."""
     from .template import write_template
 
+    if output.exists() and not force:
+        raise UsageError(
+            f"{output} already exists (it may hold patients): choose another name with -o, "
+            "or pass --force to replace it."
+        )
     path = write_template(output)
     click.echo(f"Wrote {path}: fill in one patient per row, then run bulk-invite check {path}")
 
@@ -168,7 +184,8 @@ def config_show(config_path: Path | None) -> None:
     import os
 
     from .config import build_settings, load_config
-    from .secret import ENV_VAR
+    from .errors import SecretError
+    from .secret import ENV_VAR, load_api_key
 
     loaded = load_config(config_path)
     settings = build_settings({}, loaded, needs_key=False)
@@ -178,6 +195,11 @@ def config_show(config_path: Path | None) -> None:
         f"**** (from {ENV_VAR})" if os.environ.get(ENV_VAR, "").strip()
         else f"**** (from {key_file})" if key_file else "(not set)"
     )  # fmt: skip
+    if key_file and not os.environ.get(ENV_VAR, "").strip():
+        try:
+            load_api_key(key_file, {})
+        except SecretError as exc:
+            values["api_key"] = f"(unusable: {exc})"
     click.echo(f"config file: {loaded.path or '(none)'}")
     for name, value in values.items():
         click.echo(f"{name}: {value}")

@@ -249,6 +249,8 @@ class KeyCheck:
     accepted: bool | None
     message: str = ""
     catalog: Any = None
+    #: The check itself never reached the server (refused, DNS, connect timeout, certificate).
+    unreachable: bool = False
 
 
 class ResponseTooLarge(Exception):
@@ -300,7 +302,9 @@ class QualiphyClient:
         """Ask ``/api/exam_list`` whether the key works, before any patient data is sent."""
         try:
             status, raw, headers = self._exchange("/api/exam_list", {})
-        except (requests.RequestException, ResponseTooLarge):
+        except requests.RequestException as exc:
+            return KeyCheck(None, type(exc).__name__, unreachable=never_reached(exc))
+        except ResponseTooLarge:
             return KeyCheck(None)
         outcome = classify(status, raw, headers)
         if outcome.kind in (Kind.ACCOUNT, Kind.MISROUTED):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -78,26 +79,31 @@ def load_config(path: Path | None, cwd: Path | None = None) -> FileConfig:
             return FileConfig()
         path = candidate
     data = _read_toml(path, "config file")
-    unknown = sorted(set(data) - set(_SECTIONS) - set(_FREE_TABLES))
-    if unknown:
-        raise UsageError(f"{path}: unknown section [{unknown[0]}]; see `bulk-invite config show`.")
+    for name in sorted(set(data) - set(_SECTIONS) - set(_FREE_TABLES)):
+        home = next((f"[{t}]" for t, keys in _SECTIONS.items() if name in keys), None)
+        where = f"; put it under {home}" if home else ""
+        kind = "section" if isinstance(data[name], dict) else "setting"
+        raise UsageError(f"{path}: unknown {kind} {name!r}{where}.")
     values: dict[str, Any] = {}
     for section, allowed in _SECTIONS.items():
         table = data.get(section, {})
         if not isinstance(table, dict):
             raise UsageError(f"{path}: [{section}] must be a table.")
         for key in sorted(set(table) - allowed):
-            raise UsageError(f"{path}: unknown setting {key!r} in [{section}].")
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"{path}: unknown setting {key!r} in [{section}]{hint}.")
         if section != "defaults":
-            values.update(table)
+            values.update({k: _typed(v, k, f"{path}: [{section}] {k}") for k, v in table.items()})
     defaults_table = dict(data.get("defaults", {}))
     exams = defaults_table.pop("exams", None)
     if exams is not None:
         values["exams"] = _exam_list(exams, f"{path}: [defaults] exams")
+    # Relative paths mean the config file's own folder, wherever the job is started from.
     if "key_file" in values:
-        values["api_key_file"] = Path(os.path.expanduser(str(values.pop("key_file"))))
+        values["api_key_file"] = path.parent / Path(os.path.expanduser(values.pop("key_file")))
     if "journal" in values:
-        values["journal"] = Path(os.path.expanduser(str(values["journal"])))
+        values["journal"] = path.parent / Path(os.path.expanduser(values["journal"]))
     return FileConfig(
         path=path,
         values=values,
@@ -105,6 +111,39 @@ def load_config(path: Path | None, cwd: Path | None = None) -> FileConfig:
         defaults={k: str(v) for k, v in defaults_table.items()},
         catalog=parse_catalog_table(data.get("catalog", {}), f"{path}: [catalog]"),
     )
+
+
+_NUMBERS = {
+    "rate",
+    "connect_timeout",
+    "read_timeout",
+    "max_retry_after",
+    "dedup_window",
+    "lock_wait",
+}
+_WHOLE = {"concurrency", "max_attempts", "breaker_threshold"}
+
+
+def _typed(value: Any, key: str, where: str) -> Any:
+    """A config value checked for its kind: numbers, whole numbers, or text."""
+    if key == "concurrency" and value == "auto":
+        return None
+    if isinstance(value, bool):
+        ok = False
+    elif key in _NUMBERS:
+        ok = isinstance(value, int | float) and value >= 0
+    elif key in _WHOLE:
+        ok = isinstance(value, int) and value >= 1
+    else:
+        ok = isinstance(value, str) and value.strip() != ""
+    if not ok:
+        kind = (
+            "a number of 0 or more" if key in _NUMBERS
+            else "a whole number of 1 or more" + (' (or "auto")' if key == "concurrency" else "")
+            if key in _WHOLE else "text"
+        )  # fmt: skip
+        raise UsageError(f"{where} must be {kind}, not {value!r}.")
+    return value
 
 
 def _exam_list(value: Any, where: str) -> tuple[int, ...]:
@@ -203,6 +242,7 @@ def build_settings(
         date_order=v.get("date_order", "mdy"),
         column_map=columns,
         carry=tuple(v.get("carry") or ()),
+        required_headers=tuple(v.get("required_headers") or ()),
         defaults=config.defaults,
         catalog=config.catalog or None,
         base_url=v.get("base_url", Settings().base_url),

@@ -102,7 +102,10 @@ def summary_text(summary: RunSummary) -> str:
             "the Qualiphy portal before sending them again with --resend-unknown."
         )
     if counts.get(Status.NOT_SENT):
-        lines.append(f"{counts[Status.NOT_SENT]} rows were not sent: run the same command again.")
+        when = "once the cause above is fixed, " if summary.aborted_reason else ""
+        lines.append(
+            f"{counts[Status.NOT_SENT]} rows were not sent: {when}run the same command again."
+        )
     if summary.achieved_rate:
         lines.append(f"Sent {summary.sent_requests} requests at {summary.achieved_rate:g}/s.")
     lines.append(f"Exit code {summary.exit_code}.")
@@ -120,8 +123,10 @@ def fix_command(summary: RunSummary) -> str:
         words += ["--map", f"{header}={field}"]
     if settings.get("carry"):
         words += ["--carry", str(settings["carry"])]
-    if settings.get("date_order", "mdy") != "mdy":
-        words += ["--date-order", str(settings["date_order"])]
+    # The `To fix` rows alone may not show the dob order this run worked out: pass it on.
+    order = summary.date_order or settings.get("date_order", "mdy")
+    if order != "mdy":
+        words += ["--date-order", str(order)]
     if settings.get("sandbox"):
         words.append("--sandbox")
     return " ".join(shlex.quote(w) for w in words)

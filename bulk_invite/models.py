@@ -182,6 +182,8 @@ class RunSummary:
     aborted_reason: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: The day/month order the dob column was read with (decided from the file or assumed).
+    date_order: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: counts, rows, exit code and the rest, with no patient data."""
@@ -203,5 +205,6 @@ class RunSummary:
             "aborted_reason": self.aborted_reason,
             "settings": dict(self.settings),
             "notes": list(self.notes),
+            "date_order": self.date_order,
             "version": self.version,
         }

@@ -57,12 +57,16 @@ _STILL_UNKNOWN = "An earlier run may have created this invite (its outcome is un
 
 
 def default_output(path: Path) -> Path:
-    """``<input stem>.results.xlsx`` beside the input; a results workbook read back gets
-    ``.results-2.xlsx``, ``-3`` and so on, so the sheet being fixed is never overwritten."""
+    """``<input stem>.results.xlsx`` beside the input, or ``.results-2.xlsx``, ``-3``… : a default
+    name never replaces an existing workbook, which may hold a person's fixes (``-o`` does)."""
     match = re.fullmatch(r"(.*)\.results(?:-(\d+))?", path.stem)
-    if match is None:
-        return path.with_name(f"{path.stem}.results.xlsx")
-    return path.with_name(f"{match[1]}.results-{int(match[2] or 1) + 1}.xlsx")
+    stem, number = (path.stem, 1) if match is None else (match[1], int(match[2] or 1) + 1)
+    while True:
+        name = f"{stem}.results.xlsx" if number == 1 else f"{stem}.results-{number}.xlsx"
+        candidate = path.with_name(name)
+        if not candidate.exists() and candidate != path:
+            return candidate
+        number += 1
 
 
 def file_sha256(path: Path) -> str:
@@ -123,8 +127,11 @@ def run(
     run_id = uuid.uuid4().hex[:12]
     sha256 = file_sha256(path) if path.is_file() else ""
     table = open_table(path, sheet=settings.sheet, encoding=settings.encoding)
-    if any(h.strip().lower() in _OLD_RESULT_COLUMNS for h in table.headers):
+    _require_headers(table, settings.required_headers)
+    echo = list(range(len(table.headers)))
+    if _is_results_workbook(table.headers):
         table = _read_back(table)
+        echo = _echoed_columns(table.headers)
     output = settings.output or default_output(path)
     catalog = settings.catalog
     if catalog is None:
@@ -142,7 +149,6 @@ def run(
         checked = iter(rows)
     elif progress is not None:
         progress.start("Checking", None)
-    echo = _echoed_columns(table.headers)
     with ResultsWriter(output, [table.headers[i] for i in echo]) as writer:
         for row in checked:
             if sent is None:
@@ -174,6 +180,7 @@ def run(
             achieved_rate=round(sent.requests / sent.seconds, 3) if sent and sent.seconds else None,
             aborted_reason=sent.stop_reason if sent else None,
             settings=settings.public(),
+            date_order=checker.date_order.order if checker.date_order else None,
             notes=(
                 *table.notes,
                 *_run_notes(checker.date_order, catalog),
@@ -183,6 +190,23 @@ def run(
         writer.finish(summary)
     log.info("run finished", extra={"count": summary.rows, "exit_code": summary.exit_code})
     return summary
+
+
+def _require_headers(table: Table, required: tuple[str, ...]) -> None:
+    """A ``--map`` naming a column the file lacks is a typo, not a mapping for another export."""
+    present = {h.strip().casefold() for h in table.headers}
+    missing = [h for h in required if h.strip().casefold() not in present]
+    if missing:
+        raise UsageError(
+            f"--map names a column {table.source_name} does not have: {', '.join(missing)} "
+            f"(its columns are: {', '.join(table.headers)})."
+        )
+
+
+def _is_results_workbook(headers: tuple[str, ...]) -> bool:
+    """True for our own Results or To fix sheet (not a file that has a "Status" column)."""
+    names = {h.strip().lower() for h in headers}
+    return {"status", "meeting_url", "sent_at"} <= names or {"error", "source_row"} <= names
 
 
 def _read_back(table: Table) -> Table:

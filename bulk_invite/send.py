@@ -181,6 +181,13 @@ class Sender:
         if check.accepted is False:
             self._request_stop(check.message or UNAUTHORIZED, 3)
             return False
+        if check.unreachable:
+            self._request_stop(
+                f"Could not reach the API at {self._settings.base_url} ({check.message}); nothing "
+                "was sent. Check --base-url and the network, then run again.",
+                3,
+            )
+            return False
         if check.accepted:
             self._observe(time.monotonic() - started)
             if not self._catalog and check.catalog is not None:

@@ -51,6 +51,8 @@ class Settings:
     column_map: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     defaults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     carry: tuple[str, ...] = ()
+    #: Headers named on the command line (``--map``): the file must have them.
+    required_headers: tuple[str, ...] = ()
     #: Exam ID → rx_type (1 GFE, 2 Rx); None: use the catalog saved by ``bulk-invite exams``.
     catalog: Mapping[int, int] | None = None
 
@@ -74,7 +76,7 @@ class Settings:
     def public(self) -> dict[str, object]:
         """The settings worth reporting (never the key), for summaries and ``config show``."""
         return {
-            "base_url": self.base_url,
+            "base_url": "(the built-in sandbox)" if self.sandbox else self.base_url,
             "sandbox": self.sandbox,
             "rate": self.rate,
             "concurrency": self.concurrency or "auto",

@@ -91,6 +91,11 @@ def test_config_in_working_directory_is_found(tmp_path: Path) -> None:
         ("[defaults]\nexams = ['x']\n", "exam IDs"),
         ("[catalog]\n1822 = 'maybe'\n", r"1 \(GFE\) or 2 \(Rx\)"),
         ("[send\n", "cannot be read"),
+        ("[send]\nrate = 'fast'\n", "rate must be a number"),
+        ("[send]\nconcurrency = 2.5\n", "whole number"),
+        ("[api]\nbase_url = 5\n", "base_url must be text"),
+        ("rate = 5\n", "put it under \\[send\\]"),
+        ("[send]\nconcurency = 2\n", "did you mean 'concurrency'"),
     ],
 )
 def test_config_mistakes_are_usage_errors_that_say_where(
@@ -134,6 +139,7 @@ def test_map_and_carry_reach_the_request_body(
     text = source.read_text().replace("Phone", "Mobile Nbr", 1)
     source.write_text(text)
     bodies: list[dict[str, Any]] = []
+
     def keep(path: str, raw: bytes) -> None:
         if path == "/api/exam_invite":
             bodies.append(json.loads(raw))
@@ -171,3 +177,28 @@ def test_saved_catalog_makes_check_refuse_unknown_and_multiple_rx_exams(
         min_row=2, values_only=True)]  # fmt: skip
     assert "split" in str(errors[0]).lower() and "99999" in str(errors[1])
     assert any("Exam catalog: 6 exams" in n for n in summary.notes)
+
+
+def test_config_paths_are_relative_to_the_config_file_and_auto_concurrency_is_accepted(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "c.toml").write_text(
+        '[api]\nkey_file = "key.txt"\n[send]\njournal = "j.sqlite"\nconcurrency = "auto"\n'
+    )
+    config = load_config(folder / "c.toml")
+    assert config.values["api_key_file"] == folder / "key.txt"
+    assert config.values["journal"] == folder / "j.sqlite"
+    assert build_settings({}, config, needs_key=False, environ={}).concurrency is None
+
+
+def test_config_show_reports_an_unusable_key_file(tmp_path: Path) -> None:
+    key = tmp_path / "key.txt"
+    key.write_text("k")
+    key.chmod(0o644)
+    (tmp_path / "c.toml").write_text('[api]\nkey_file = "key.txt"\n')
+    result = CliRunner(env={"QUALIPHY_API_KEY": ""}).invoke(
+        cli, ["config", "show", "--config", str(tmp_path / "c.toml")]
+    )
+    assert result.exit_code == 0 and "unusable" in result.output and "chmod 600" in result.output

@@ -346,7 +346,7 @@ def test_failed_forced_resend_keeps_the_journal_saying_sent(api: Api, tmp_path: 
     api.sandbox.stop()  # the same address, nothing listening: forced tries never arrive
     code = cli("send", file, "--base-url", base_url, "--journal", tmp_path / "journal.sqlite",
                "-o", tmp_path / "b.xlsx", "--no-progress", "-q", "--force", "--max-attempts", "1")
-    assert code == 1  # each row refused before it was sent: not_sent
+    assert code == 3  # the key check could not connect: the run stops, nothing sent
     assert {r["status"] for r in results(tmp_path / "b.xlsx")} == {"not_sent"}
     healthy = Api(port=port)
     with healthy.sandbox:
@@ -385,3 +385,23 @@ def test_a_journal_belongs_to_one_api(api: Api, tmp_path: Path, capsys: Any) -> 
     assert send(api, SAMPLES / "patients.csv", tmp_path) == 2
     assert "records invites sent to the sandbox" in capsys.readouterr().err
     assert api.bodies == []
+
+
+def test_template_refuses_to_overwrite_without_force(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "t.xlsx"
+    main(["template", "-o", str(out)])
+    assert cli("template", "-o", out) == 2
+    assert "already exists" in capsys.readouterr().err
+    main(["template", "-o", str(out), "--force"])
+
+
+def test_map_naming_a_missing_column_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    code = cli("check", SAMPLES / "patients.csv", "--map", "Cel #=phone_number", "-o",
+               tmp_path / "o.xlsx")  # fmt: skip
+    assert code == 2 and "Cel #" in capsys.readouterr().err
+
+
+def test_json_log_format_keeps_stdout_free_of_prose(tmp_path: Path, capsys: Any) -> None:
+    assert cli("check", SAMPLES / "patients.csv", "--exams", "1822", "--log-format", "json",
+               "-o", tmp_path / "o.xlsx") == 0  # fmt: skip
+    assert capsys.readouterr().out == ""

@@ -74,3 +74,9 @@ def test_lock_settings_follow_flag_then_config(tmp_path: Path) -> None:
     assert settings_from_options("send", options(config_path=config, lock="no-wait")).lock_wait == 0
     assert settings_from_options("send", options(lock="wait")).lock_wait == 3600
     assert settings_from_options("send", options(lock_wait=9.0)).lock_wait == 9
+
+
+def test_default_output_takes_the_next_free_name(tmp_path: Path) -> None:
+    (tmp_path / "p.results.xlsx").write_text("a person's fixes")
+    (tmp_path / "p.results-2.xlsx").write_text("more fixes")
+    assert default_output(tmp_path / "p.xlsx") == tmp_path / "p.results-3.xlsx"
