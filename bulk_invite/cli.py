@@ -163,7 +163,9 @@ def settings_from_options(command: str, opts: dict[str, Any]) -> Any:
         flags["lock_wait"] = max(3600.0, float(config.values.get("lock_wait", 0.0)))
     flags.pop("lock", None)
     sending = command == "send" and not opts.get("dry_run") and not opts.get("sandbox")
-    return build_settings(flags, config, needs_key=sending)
+    # A dry run given a key file checks it too, so a rehearsal catches an unsafe key file.
+    rehearsal = command == "send" and bool(opts.get("dry_run")) and bool(opts.get("api_key_file"))
+    return build_settings(flags, config, needs_key=sending or rehearsal)
 
 
 @contextmanager

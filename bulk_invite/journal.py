@@ -323,9 +323,14 @@ def _acquire_lock(path: Path, wait: float, sleep: Callable[[float], None]) -> _L
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 os.close(fd)
+                advice = (
+                    f"it still had it after {wait:g} s of waiting"
+                    if wait
+                    else "wait for it to finish, or pass --lock wait to queue behind it"
+                )
                 raise JournalLockedError(
                     f"Another bulk-invite run is using the journal {path.with_suffix('')}; "
-                    "wait for it to finish, or pass --lock wait to queue behind it."
+                    f"{advice}."
                 ) from None
             sleep(min(0.5, max(0.01, deadline - time.monotonic())))
 

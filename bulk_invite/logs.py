@@ -25,7 +25,7 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {
         name: getattr(record, name)
         for name in ALLOWED_FIELDS
-        if getattr(record, name, None) is not None
+        if getattr(record, name, None) not in (None, "")
     }
 
 

@@ -60,6 +60,8 @@ def load_api_key(key_file: Path | None, environ: Mapping[str, str] | None = None
             text = key_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             raise SecretError(f"Cannot read the API key file {key_file}.") from None
+        if not text.strip():
+            raise SecretError(f"The API key file {key_file} is empty.")
         return Secret(text)
     value = env.get(ENV_VAR, "")
     if not value.strip():
