@@ -4,7 +4,12 @@ Headers match case-, space- and punctuation-insensitively (``Phone #`` ≡ ``pho
 parenthesized hint is ignored (``DOB (MM/DD/YYYY)``), and a leading ``Patient``/``Client``/…
 is dropped when the rest is a known name (``Patient Email``). Overrides (``--map "Col=field"`` or a
 mapping file) win over aliases. When two headers map to the same field the first one (left to
-right) is used and the later one is kept as an unknown column, carried through untouched.
+right) is used and the later one is kept as an unknown column, carried through untouched; except
+``phone_number``: invites are texted, so a mobile/cell/SMS/text header wins over a plain phone,
+which wins over a home/work/office/landline one (words or a hint such as ``Phone (Home)``); a fax
+column is never used. A header that puts the surname first (``Last First``) makes the whole-name
+column split ``SMITH JOHN`` as last name SMITH; a header that spells out a date order
+(``DOB (DD/MM/YYYY)``) decides the date of birth column's order (:func:`date_order_hint`).
 Columns of our own results workbook are ignored, so a results or "To fix" sheet can be re-run.
 """
 
@@ -18,6 +23,7 @@ from types import MappingProxyType
 
 from .errors import MissingColumnsError, UsageError
 from .models import ColumnMap
+from .settings import DateOrder
 
 #: Every property of the ``ExamInviteRequest`` schema except ``api_key``, in the schema's order.
 API_FIELDS: tuple[str, ...] = (
@@ -120,6 +126,55 @@ for _field, _names in _ALIASES.items():
 _RESULT_KEYS = frozenset(header_key(c) for c in RESULT_COLUMNS)
 
 
+_PART = r"(d{1,2}|m{1,2}|y{2,4})"
+_SEP = r"\s*[/.\-\s]\s*"
+_ORDER_HINT = re.compile(rf"(?<![a-z]){_PART}{_SEP}{_PART}{_SEP}{_PART}(?![a-z])")
+_HINT_ORDERS: dict[str, DateOrder] = {"mdy": "mdy", "dmy": "dmy", "ymd": "ymd"}
+
+
+def date_order_hint(header: str) -> DateOrder | None:
+    """The date order a header spells out (``DOB (DD/MM/YYYY)`` → ``dmy``), else None.
+
+    Only a full day-month-year pattern counts: ``MM/DD/YYYY`` → ``mdy``, ``DD.MM.YY`` → ``dmy``,
+    ``YYYY-MM-DD`` → ``ymd``; anything else (``YYYY-DD-MM``, two patterns) gives None.
+    """
+    text = unicodedata.normalize("NFKC", header).casefold()
+    found = {"".join(part[0] for part in match.groups()) for match in _ORDER_HINT.finditer(text)}
+    if len(found) != 1:
+        return None
+    return _HINT_ORDERS.get(found.pop())
+
+
+_SURNAME_WORDS = re.compile(r"last|surname|family")
+_GIVEN_WORDS = re.compile(r"first|given|forename")
+
+
+def name_is_last_first(header: str) -> bool:
+    """True when a whole-name header puts the surname first (``Last First``, ``Name (Last,
+    First)``), so ``SMITH JOHN`` is split as last name SMITH, first name JOHN."""
+    text = _NON_ALNUM.sub("", unicodedata.normalize("NFKC", header).casefold())
+    surname, given = _SURNAME_WORDS.search(text), _GIVEN_WORDS.search(text)
+    return surname is not None and given is not None and surname.start() < given.start()
+
+
+_MOBILE_WORDS = ("mobile", "cell", "sms", "text", "wireless")
+_LANDLINE_WORDS = ("home", "work", "office", "landline", "business", "evening", "daytime")
+_NEVER = 3
+
+
+def phone_rank(header: str) -> int:
+    """How fit a phone header is for ``phone_number`` (invites are texted): 0 mobile/cell/SMS,
+    1 plain phone, 2 home/work/office/landline, 3 (never used) fax; hints in brackets count."""
+    text = _NON_ALNUM.sub("", unicodedata.normalize("NFKC", header).casefold())
+    if "fax" in text:
+        return _NEVER
+    if any(word in text for word in _LANDLINE_WORDS):
+        return 2
+    if any(word in text for word in _MOBILE_WORDS):
+        return 0
+    return 1
+
+
 def field_for_header(header: str) -> str | None:
     """The field a header names by itself (no overrides), or None when it names none."""
     key = header_key(header)
@@ -148,6 +203,7 @@ def resolve_columns(
     wanted = _check_overrides(overrides)
     fields: dict[str, int] = {}
     unknown: list[int] = []
+    phones: list[int] = []
     assigned: dict[int, str] = {}
     for index, header in enumerate(headers):
         target = wanted.get(header_key(header))
@@ -164,10 +220,19 @@ def resolve_columns(
         if key in _RESULT_KEYS and key not in wanted:
             continue
         field = field_for_header(header)
-        if field is None or field in fields:
+        if field == "phone_number" and "phone_number" not in fields:
+            phones.append(index)
+        elif field is None or field in fields:
             unknown.append(index)
         else:
             fields[field] = index
+    if phones:
+        ranked = [(phone_rank(headers[i]), i) for i in phones]
+        best = min((r for r in ranked if r[0] < _NEVER), default=None)
+        if best is not None:
+            fields["phone_number"] = best[1]
+        unknown.extend(i for i in phones if best is None or i != best[1])
+        unknown.sort()
     column_map = ColumnMap(headers=tuple(headers), fields=fields, unknown=tuple(unknown))
     if require:
         check_required(column_map, defaults=defaults)

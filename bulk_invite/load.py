@@ -13,7 +13,10 @@ looks most like one: at least two non-empty cells, none of which looks like data
 address, or digits with no letters), preferring the row whose cells name the most known fields
 (first, last, name, mail, dob, birth, phone, mobile, cell, state, zip, postal, exam, gender, sex);
 on a tie the earliest wins. When no row qualifies, the first non-blank row is the header. Rows
-above the header (report titles, export dates) are skipped and said so in ``Table.notes``.
+above the header (report titles, export dates) are skipped and said so in ``Table.notes``, unless
+one looks like patient data (an email address, or at least three filled cells including a date
+or a phone number: e.g. two tables pasted one below the other): that stops the read with an
+``InputFileError`` naming the row, never its contents.
 
 Columns: trailing empty columns are dropped; a column with data but no header, inside the header
 or to its right, is named ``column_N`` (N counts from the table's first column, 1-based). Every row
@@ -23,6 +26,7 @@ has exactly ``len(headers)`` cells.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +124,24 @@ def _looks_like_data(cell: str) -> bool:
     )
 
 
+_DATE_LIKE = re.compile(r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}([ T]\d{1,2}:\d{2}.*)?")
+_PHONE_CHARS = re.compile(r"[\s().\-+]")
+
+
+def _looks_like_patient(cells: Sequence[str]) -> bool:
+    """A row above the header that is data, not a title: an email address anywhere, or three
+    or more filled cells one of which is a date (1/2/1990, 1990-01-02) or a phone number."""
+    filled = [c.strip() for c in cells if c.strip()]
+    if any("@" in c for c in filled):
+        return True
+    return len(filled) >= 3 and any(_DATE_LIKE.fullmatch(c) or _is_phone(c) for c in filled)
+
+
+def _is_phone(cell: str) -> bool:
+    digits = _PHONE_CHARS.sub("", cell)
+    return digits.isdigit() and 10 <= len(digits) <= 11
+
+
 def find_header(rows: Sequence[Sequence[str]]) -> int:
     """Index of the header among ``rows`` (non-blank rows from the top), by the module's rule."""
     best, best_hits = -1, -1
@@ -165,6 +187,14 @@ def _survey(
         raise InputFileError(f"{where} has no data: every row is blank.")
     chosen = find_header([cells for _, cells in top])
     header_row, header_cells = top[chosen]
+    above = next((number for number, cells in top[:chosen] if _looks_like_patient(cells)), None)
+    if above is not None:
+        raise InputFileError(
+            f"{where}: row {above}, above the header row (row {header_row}), looks like patient "
+            "data (an email, or a date or phone number among other cells), so it would be "
+            "skipped as a title: perhaps two tables are pasted one below the other. Put a "
+            "single header row on top of one table (move or delete the other rows) and run again."
+        )
     header_cells = [c.strip("\ufeff").strip() for c in header_cells]
     width = _used_width(header_cells)
     data_rows = 0

@@ -231,8 +231,17 @@ def _journal_notes(sent: _Sent | None) -> list[str]:
 
 def _run_notes(order: DateOrderDecision | None, catalog: Mapping[int, int] | None) -> list[str]:
     notes = []
-    if order is not None and order.assumed and (order.month_first or order.day_first) == 0:
-        names = {"mdy": "month/day/year", "dmy": "day/month/year", "ymd": "year/month/day"}
+    names = {"mdy": "month/day/year", "dmy": "day/month/year", "ymd": "year/month/day"}
+    if order is not None and order.conflicting:
+        notes.append(
+            "Dates of birth in this file are written both day-first and month-first; dates "
+            f"like 03/04/1990 were read as {names[order.order]} and carry a warning: check them."
+        )
+    elif order is not None and order.from_header:
+        notes.append(
+            f"Dates of birth were read as {names[order.order]}, as the column header says."
+        )
+    elif order is not None and order.assumed and (order.month_first or order.day_first) == 0:
         notes.append(
             f"Dates of birth like 03/04/1990 were read as {names[order.order]} "
             "(--date-order): no date in the file could tell."

@@ -7,14 +7,19 @@ holds back the first rows (at most ``lookahead``, so memory stays bounded) while
 evidence from unambiguous dates (``25/12/1990`` is day-first): it decides as soon as
 ``_DECISIVE`` values agree and none disagree, otherwise by majority at the end of the window (or
 of the file). With no evidence at all the ``date_order`` setting is used, and every ambiguous date
-gets a ``dob_order_assumed`` warning. After the decision rows stream one by one; a later date that
-only fits the other order is an error (``dob_order_conflict``), never silently swapped.
+gets a ``dob_order_assumed`` warning. A header that spells the order out (``DOB (DD/MM/YYYY)``,
+see :func:`~bulk_invite.columns.date_order_hint`) decides it instead of the evidence, which is
+still collected. After the decision rows stream one by one; a later date that only fits the other
+order is an error (``dob_order_conflict``), never silently swapped, and the checker keeps
+counting evidence: once the column proves mixed (``DateOrderDecision.conflicting``, first seen at
+``late_conflict_row``), every later ambiguous date gets a ``dob_order_uncertain`` warning.
 
 Duplicate detection keeps a 16-byte digest per valid row, the only state that grows with the file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -27,6 +32,8 @@ from .columns import (
     KNOWN_FIELDS,
     LEGACY_FIELDS,
     REQUIRED_FIELDS,
+    date_order_hint,
+    name_is_last_first,
     resolve_columns,
 )
 from .errors import UsageError
@@ -34,6 +41,7 @@ from .fields import (
     DateOrderDecision,
     DateOrderDetector,
     Problem,
+    date_order_evidence,
     is_order_ambiguous,
     normalize_dob,
     normalize_tele_state,
@@ -42,6 +50,7 @@ from .fields import (
     split_full_name,
 )
 from .fields.by_field import NORMALIZERS
+from .fields.places import TEST_STATE, normalize_zip_in_state, test_mode_warning
 from .models import (
     CheckedRow,
     ColumnMap,
@@ -60,6 +69,12 @@ DEFAULT_LOOKAHEAD = 10_000
 #: Agreeing unambiguous dates (and none against) that settle the order before the window ends.
 _DECISIVE = 5
 _PAYLOAD_ORDER = (*API_FIELDS, *LEGACY_FIELDS)
+#: Each ZIP field and the state fields (first filled one wins) its lost leading zeros must fit.
+_ZIP_STATES: dict[str, tuple[str, ...]] = {
+    "zip_code": ("state", "tele_state"),
+    "shipping_zip_code": ("shipping_state", "state", "tele_state"),
+    "pharmacy_zip_code": ("pharmacy_state",),
+}
 _NOUNS = {
     "first_name": "a first name", "last_name": "a last name", "email": "an email address",
     "dob": "a date of birth", "phone_number": "a mobile phone number",
@@ -141,6 +156,9 @@ class RowChecker:
         self._use_full_name = FULL_NAME in columns.fields and not (
             "first_name" in columns.fields and "last_name" in columns.fields
         )
+        self._last_first = self._use_full_name and name_is_last_first(
+            columns.column_name(FULL_NAME)
+        )
 
     @property
     def date_order(self) -> DateOrderDecision | None:
@@ -155,7 +173,26 @@ class RowChecker:
         elif self._decision is None:
             self._decision = DateOrderDecision(self.settings.date_order, 0, 0, assumed=True)
         for row in iterator:
+            self._observe(row)
             yield self.check_row(row)
+
+    def _observe(self, row: SourceRow) -> None:
+        """Keep counting a decided column's unambiguous dates, so a mixed column is noticed."""
+        decision = self._decision
+        if decision is None or self._dob_index is None:
+            return
+        evidence = date_order_evidence(self._cell(row, self._dob_index))
+        if evidence is None:
+            return
+        was_conflicting = decision.conflicting
+        decision = dataclasses.replace(
+            decision,
+            month_first=decision.month_first + (evidence == "mdy"),
+            day_first=decision.day_first + (evidence == "dmy"),
+        )
+        if decision.conflicting and not was_conflicting:
+            decision = dataclasses.replace(decision, late_conflict_row=row.number)
+        self._decision = decision
 
     def _check_window(self, rows: Iterator[SourceRow]) -> Iterator[CheckedRow]:
         detector = DateOrderDetector()
@@ -166,11 +203,23 @@ class RowChecker:
             lead, against = sorted((detector.month_first, detector.day_first), reverse=True)
             if (lead >= _DECISIVE and not against) or len(held) >= self.lookahead:
                 break
-        decision = detector.decision(self.settings.date_order)
-        if decision.month_first == decision.day_first and not decision.assumed:
+        assert self._dob_index is not None
+        hint = date_order_hint(self.columns.headers[self._dob_index])
+        if hint in ("mdy", "dmy"):
+            # The header says the order; dates that only fit the other one are flagged.
             decision = DateOrderDecision(
-                self.settings.date_order, decision.month_first, decision.day_first, assumed=False
+                hint, detector.month_first, detector.day_first, assumed=False, from_header=True
             )
+        else:
+            # A year-first hint (YYYY-MM-DD) says nothing about 06/05/1990: detect as usual.
+            default = hint or self.settings.date_order
+            decision = detector.decision(default)
+            if decision.month_first == decision.day_first and not decision.assumed:
+                decision = DateOrderDecision(
+                    default, decision.month_first, decision.day_first, assumed=False
+                )
+            if hint is not None and decision.assumed:
+                decision = dataclasses.replace(decision, from_header=True)
         self._decision = decision
         for row in held:
             yield self.check_row(row)
@@ -180,7 +229,7 @@ class RowChecker:
         issues: list[Issue] = []
         values: dict[str, Any] = {}
         for field, index in self.columns.fields.items():
-            if field in (FULL_NAME, "dob", "tele_state", "additional_data"):
+            if field in (FULL_NAME, "dob", "tele_state", "additional_data", *_ZIP_STATES):
                 continue
             raw = self._cell(row, index)
             if raw.strip():
@@ -192,6 +241,7 @@ class RowChecker:
         if "exams" not in values and self.settings.exams:
             values["exams"] = tuple(self.settings.exams)
         self._check_tele_state(row, values, issues)
+        self._check_zips(row, values, issues)
         self._check_additional_data(row, values, issues)
         failed = {i.field for i in issues if i.is_error}
         if FULL_NAME in failed:
@@ -236,19 +286,13 @@ class RowChecker:
         if result[0] is None or not is_order_ambiguous(raw):
             return
         words = "day/month/year" if decision.order == "dmy" else "month/day/year"
-        if decision.assumed:
-            self._add(
-                row,
-                "dob",
-                issues,
-                problem(
-                    "dob_order_assumed",
-                    f"{show(raw.strip())} could be read either way and no date in this column "
-                    f"settles it, so it was read as {words} ({result[0]}) per the date-order "
-                    "setting. If that is wrong, write dates as YYYY-MM-DD or set --date-order.",
-                ),
-            )
-        elif decision.conflicting:
+        if decision.conflicting:
+            if decision.assumed:
+                why = "per the date-order setting"
+            elif decision.from_header:
+                why = "as the column header says"
+            else:
+                why = "like most dates here"
             self._add(
                 row,
                 "dob",
@@ -256,8 +300,21 @@ class RowChecker:
                 problem(
                     "dob_order_uncertain",
                     f"{show(raw.strip())} could be read either way and this column mixes "
-                    f"month-first and day-first dates; it was read as {words} ({result[0]}) like "
-                    "most dates here. Check it, or write it as YYYY-MM-DD.",
+                    f"month-first and day-first dates; it was read as {words} ({result[0]}) "
+                    f"{why}. Check it, or write it as YYYY-MM-DD.",
+                ),
+            )
+        elif decision.assumed:
+            source = "the column header" if decision.from_header else "the date-order setting"
+            self._add(
+                row,
+                "dob",
+                issues,
+                problem(
+                    "dob_order_assumed",
+                    f"{show(raw.strip())} could be read either way and no date in this column "
+                    f"settles it, so it was read as {words} ({result[0]}) per {source}. If "
+                    "that is wrong, write dates as YYYY-MM-DD or set --date-order.",
                 ),
             )
 
@@ -267,7 +324,7 @@ class RowChecker:
         raw = self._cell(row, self.columns.fields[FULL_NAME])
         if not raw.strip():
             return
-        pair, problems = split_full_name(raw)
+        pair, problems = split_full_name(raw, self._last_first)
         for found in problems:
             self._add(row, FULL_NAME, issues, found)
         if pair is not None:
@@ -283,6 +340,8 @@ class RowChecker:
             self._take(row, "tele_state", normalize_tele_state(raw), values, issues)
             return
         if "tele_state" in values:  # from settings.defaults
+            if values["tele_state"] == TEST_STATE:
+                self._add(row, "tele_state", issues, test_mode_warning())
             return
         state = values.get("state")
         if state is None:
@@ -312,6 +371,16 @@ class RowChecker:
                     "the patient will be in another state during the visit.",
                 ),
             )
+
+    def _check_zips(self, row: SourceRow, values: dict[str, Any], issues: list[Issue]) -> None:
+        """ZIP codes, after the states: lost leading zeros come back only if the state fits."""
+        for field, states in _ZIP_STATES.items():
+            index = self.columns.fields.get(field)
+            raw = self._cell(row, index) if index is not None else ""
+            if not raw.strip():
+                continue
+            state = next((values[s] for s in states if values.get(s)), None)
+            self._take(row, field, normalize_zip_in_state(raw, state), values, issues)
 
     def _check_additional_data(
         self, row: SourceRow, values: dict[str, Any], issues: list[Issue]

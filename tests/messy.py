@@ -101,6 +101,13 @@ def _us_date(day: dt.date, two_digit: bool = False) -> str:
     return f"{day.month}/{day.day}/{year}"
 
 
+def _zip_lost_zero(p: dict[str, Any], c: dict[str, Any]) -> tuple[str, Any, Any, str | None]:
+    """A New Jersey ZIP (07xxx/08xxx) typed as a number; the row's state must fit the repair."""
+    number = int(p["zip"][1:]) % 2000 + 7000
+    p["tele_state"] = c["tele_state"] = "NJ"
+    return "zip_code", number, f"0{number}", "zip_leading_zero_restored"
+
+
 #: Repairable damage: kind → (field, raw cell, expected value, warning code or None).
 REPAIRABLE: dict[str, Injector] = {
     "phone_formatted": lambda p, c, r: (
@@ -115,7 +122,8 @@ REPAIRABLE: dict[str, Injector] = {
     ),
     "dob_us_date": lambda p, c, r: ("dob", _us_date(p["dob"]), p["dob"].isoformat(), None),
     "dob_excel_serial": lambda p, c, r: (
-        "dob", (p["dob"] - dt.date(1899, 12, 30)).days, p["dob"].isoformat(), None,
+        "dob", (p["dob"] - dt.date(1899, 12, 30)).days, p["dob"].isoformat(),
+        "dob_excel_serial",
     ),
     "dob_date_cell": lambda p, c, r: ("dob", p["dob"], p["dob"].isoformat(), None),
     "dob_two_digit_year": lambda p, c, r: (
@@ -124,10 +132,7 @@ REPAIRABLE: dict[str, Injector] = {
     "state_name": lambda p, c, r: (
         "tele_state", STATE_SPELLINGS[p["tele_state"]], p["tele_state"], None,
     ),
-    "zip_lost_zero": lambda p, c, r: (
-        "zip_code", int(p["zip"][1:]) % 9000 + 1000,
-        f"0{int(p['zip'][1:]) % 9000 + 1000}", "zip_leading_zero_restored",
-    ),
+    "zip_lost_zero": lambda p, c, r: _zip_lost_zero(p, c),
     "gender_word": lambda p, c, r: ("gender", *r.choice(GENDER_WORDS), None),
     "name_invisible": lambda p, c, r: (
         "first_name", r.choice(("\u00a0{}", "{}\u200b", "{}\u00a0", "\ufeff{}")).format(

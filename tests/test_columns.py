@@ -11,6 +11,7 @@ from bulk_invite.columns import (
     API_FIELDS,
     FULL_NAME,
     RESULT_COLUMNS,
+    date_order_hint,
     field_for_header,
     resolve_columns,
 )
@@ -82,8 +83,8 @@ def test_resolve_ignores_result_columns_of_our_own_workbook() -> None:
 
 
 def test_resolve_first_of_two_headers_for_one_field_wins_later_is_unknown() -> None:
-    columns = resolve_columns([*BASIC, "Mobile"])
-    assert columns.fields["phone_number"] == 4
+    columns = resolve_columns([*BASIC, "E-mail"])
+    assert columns.fields["email"] == 2
     assert columns.unknown == (7,)
 
 
@@ -157,3 +158,43 @@ def test_full_name_column_stands_in_for_first_and_last() -> None:
 
 def test_resolve_without_require_never_raises() -> None:
     assert resolve_columns(["x"], require=False).unknown == (0,)
+
+
+@pytest.mark.parametrize(
+    ("header", "order"),
+    [("DOB (DD/MM/YYYY)", "dmy"), ("Date of Birth (dd/mm/yy)", "dmy"),
+     ("DOB (MM/DD/YYYY)", "mdy"), ("Birthdate [M/D/YYYY]", "mdy"), ("DOB (YYYY-MM-DD)", "ymd"),
+     ("DOB (DD.MM.YYYY)", "dmy"), ("DOB", None), ("DOB (YYYY-DD-MM)", None),
+     ("Date (MM/DD/YYYY or DD/MM/YYYY)", None)],
+)  # fmt: skip
+def test_date_order_hint_reads_the_order_a_header_spells_out(header: str, order: str) -> None:
+    assert date_order_hint(header) == order
+    if order is not None:
+        assert field_for_header(header) == "dob"
+
+
+@pytest.mark.parametrize(
+    ("headers", "chosen"),
+    [(["Home Phone", "Mobile"], "Mobile"), (["Phone (Home)", "Cell Phone"], "Cell Phone"),
+     (["Work Phone", "Phone", "SMS Number"], "SMS Number"), (["Phone (Work)", "Phone"], "Phone"),
+     (["Phone (Landline)", "Home Phone", "Text Number"], "Text Number"),
+     (["Phone", "Telephone"], "Phone"), (["Home Phone"], "Home Phone")],
+)  # fmt: skip
+def test_phone_column_prefers_mobile_over_plain_over_landline(
+    headers: list[str], chosen: str
+) -> None:
+    column_map = resolve_columns(headers, require=False)
+    assert column_map.column_name("phone_number") == chosen
+    assert set(column_map.unknown) == set(range(len(headers))) - {headers.index(chosen)}
+
+
+def test_fax_column_is_never_the_patients_phone() -> None:
+    column_map = resolve_columns(["Phone (Fax)", "Email"], require=False)
+    assert "phone_number" not in column_map.fields
+    assert column_map.unknown == (0,)
+
+
+def test_other_fields_keep_the_first_matching_column() -> None:
+    column_map = resolve_columns(["Email", "E-mail", "Mobile", "Zip", "Postal Code"], require=False)
+    assert column_map.fields["email"] == 0 and column_map.fields["zip_code"] == 3
+    assert column_map.unknown == (1, 4)

@@ -12,6 +12,7 @@ from bulk_invite.fields import (
     normalize_json,
     normalize_url,
 )
+from bulk_invite.fields.by_field import NORMALIZERS
 from bulk_invite.fields.choices import normalize_ncpdpid
 
 
@@ -106,3 +107,21 @@ def test_json_accepts_valid_json_and_rejects_the_rest() -> None:
     assert normalize_json("[1, 2]") == ("[1,2]", ())
     assert [p.code for p in normalize_json("{a: 1}")[1]] == ["json_invalid"]
     assert [p.code for p in normalize_json("NaN")[1]] == ["json_invalid"]
+
+
+@pytest.mark.parametrize("field", ["pharmacy_id", "order_set_id", "exam_pos_id"])
+def test_integer_ids_above_the_api_int_limit_are_errors(field: str) -> None:
+    normalize = NORMALIZERS[field]
+    assert normalize("2147483647") == (2147483647, ())
+    value, problems = normalize("2147483648")
+    assert value is None
+    assert [p.code for p in problems] == ["number_invalid"]
+    assert "too large" in problems[0].message
+
+
+def test_exam_ids_above_the_api_int_limit_are_errors() -> None:
+    assert normalize_exams("12, 2147483647") == ((12, 2147483647), ())
+    value, problems = normalize_exams("12, 99999999999")
+    assert value is None
+    assert [p.code for p in problems] == ["exams_invalid"]
+    assert "too large" in problems[0].message

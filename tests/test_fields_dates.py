@@ -12,6 +12,7 @@ from bulk_invite.fields import (
     detect_date_order,
     normalize_dob,
 )
+from bulk_invite.models import Severity
 
 TODAY = date(2026, 1, 15)
 
@@ -31,8 +32,6 @@ TODAY = date(2026, 1, 15)
         ("1990/06/30", "1990-06-30"),
         ("1990.06.30", "1990-06-30"),
         ("19900630", "1990-06-30"),
-        ("32689", "1989-06-30"),
-        ("32689.0", "1989-06-30"),
         ("1990-06-30 00:00:00", "1990-06-30"),
         ("1990-06-30T00:00:00", "1990-06-30"),
         ("Sept 3, 1975", "1975-09-03"),
@@ -143,3 +142,14 @@ def test_date_order_detector_streams_and_reports_conflicts() -> None:
     decision = detector.decision()
     assert (decision.order, decision.month_first, decision.day_first) == ("mdy", 2, 1)
     assert decision.conflicting
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("32689", "1989-06-30"), ("33000", "1990-05-07"),
+                                               ("32689.0", "1989-06-30")])  # fmt: skip
+def test_bare_number_dob_is_read_as_excel_serial_with_a_warning_showing_the_date(
+    raw: str, expected: str
+) -> None:
+    value, problems = normalize_dob(raw, "mdy", TODAY)
+    assert value == expected
+    assert [(p.code, p.severity) for p in problems] == [("dob_excel_serial", Severity.WARNING)]
+    assert expected in problems[0].message

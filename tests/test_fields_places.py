@@ -38,8 +38,8 @@ def test_state_rejects_unknown_values(raw: str) -> None:
     assert [p.code for p in normalize_state(raw)[1]] == ["state_unrecognized"]
 
 
-@pytest.mark.parametrize(("raw", "code"), [("ny", "NY"), ("TE", "TE"), ("D.C.", "DC")])
-def test_tele_state_accepts_served_states_test_mode_and_dc(raw: str, code: str) -> None:
+@pytest.mark.parametrize(("raw", "code"), [("ny", "NY"), ("D.C.", "DC")])
+def test_tele_state_accepts_served_states_and_dc(raw: str, code: str) -> None:
     assert normalize_tele_state(raw) == (code, ())
 
 
@@ -81,3 +81,18 @@ def test_zip_restores_leading_zeros_with_warning(raw: str, expected: str) -> Non
 @pytest.mark.parametrize("raw", ["12", "1234A", "123456", "ABCDE", "12345-67"])
 def test_zip_rejects_malformed_codes(raw: str) -> None:
     assert [p.code for p in normalize_zip(raw)[1]] == ["zip_invalid"]
+
+
+@pytest.mark.parametrize("raw", ["TE", "te", " Te "])
+def test_tele_state_te_is_test_mode_with_a_warning(raw: str) -> None:
+    value, problems = normalize_tele_state(raw)
+    assert value == "TE"
+    assert [(p.code, p.severity) for p in problems] == [("tele_state_test_mode", Severity.WARNING)]
+    assert "patient is not contacted" in problems[0].message
+
+
+@pytest.mark.parametrize("raw", ["test", "Test", "T.E.", "TEST MODE"])
+def test_the_word_test_is_not_a_state(raw: str) -> None:
+    assert normalize_tele_state(raw)[0] is None
+    assert [p.code for p in normalize_tele_state(raw)[1]] == ["state_unrecognized"]
+    assert [p.code for p in normalize_state(raw)[1]] == ["state_unrecognized"]

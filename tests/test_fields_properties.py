@@ -72,7 +72,12 @@ cells = st.one_of(
     st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.(com|org|con)", fullmatch=True),
     st.from_regex(r"[\[ ]?\d{1,4}([,; ]+\d{1,4}){0,3}\]?", fullmatch=True),
     st.sampled_from(["NY", "n.y.", "Alabama", "TE", "M", "Female", "https://x.org/a", '{"a":1}']),
-)
+    # URL-shaped text: broken IPv6 hosts, empty hosts, odd or out-of-range ports.
+    st.from_regex(r"https?://\[[0-9a-f:.]{0,12}\]?(:\d{0,6})?(/[a-z]{0,4})?", fullmatch=True),
+    st.from_regex(r"https?://[a-z.]{0,8}:[-+0-9a-z]{0,7}(/[a-z]{0,4})?", fullmatch=True),
+    st.sampled_from(["https://[", "https://[abc", "http://:80", "https://x.org:99999",
+                     "https://x.org:-1", "https://[::1", "http://[::1]:80/"]),
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(NAMED))
@@ -97,6 +102,15 @@ def test_every_field_normalizer_never_raises_on_arbitrary_text(raw: str) -> None
         assert value is not None or problems or _blank_like(raw)
         for found in problems:
             assert found.code in CODES
+
+
+@pytest.mark.parametrize(
+    "raw", ["https://[abc", "https://[", "http://:80", "https://x.org:99999", "https://x.org:ab"]
+)
+def test_malformed_url_is_url_invalid_not_a_crash(raw: str) -> None:
+    value, problems = normalize_url(raw)
+    assert value is None
+    assert [p.code for p in problems] == ["url_invalid"]
 
 
 @settings(max_examples=150, deadline=None)

@@ -31,7 +31,7 @@ def test_name_is_cleaned(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "code"),
     [
-        ("=HYPERLINK(\"x\")", "text_formula"),
+        ('=HYPERLINK("x")', "text_formula"),
         ("+John", "text_formula"),
         ("-John", "text_formula"),
         ("@John", "text_formula"),
@@ -86,3 +86,17 @@ def test_full_name_split_of_three_words_is_a_warned_guess() -> None:
 @pytest.mark.parametrize("raw", ["Cher", "Doe,", ", John", "Doe, John, Jr"])
 def test_full_name_that_cannot_be_split_is_rejected(raw: str) -> None:
     assert [p.code for p in split_full_name(raw)[1]] == ["name_cannot_split"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "pair", "codes"),
+    [("SMITH JOHN", ("JOHN", "SMITH"), []), ("SMITH, JOHN", ("JOHN", "SMITH"), []),
+     ("SMITH JOHN JR", ("JOHN", "SMITH JR"), []),
+     ("SMITH JOHN PAUL", ("JOHN PAUL", "SMITH"), ["name_split_guess"])],
+)  # fmt: skip
+def test_last_first_full_name_splits_surname_first(
+    raw: str, pair: tuple[str, str], codes: list[str]
+) -> None:
+    value, problems = split_full_name(raw, last_first=True)
+    assert value == pair
+    assert [p.code for p in problems] == codes

@@ -551,9 +551,7 @@ def test_float_text_keeps_fifteen_significant_digits() -> None:
         ([["Ann", "ann@example.com"], ["x"]], 0),
     ],
 )
-def test_find_header_prefers_rows_naming_known_fields(
-    rows: list[list[str]], expected: int
-) -> None:
+def test_find_header_prefers_rows_naming_known_fields(rows: list[list[str]], expected: int) -> None:
     assert find_header(rows) == expected
 
 
@@ -574,3 +572,32 @@ def test_header_detection_prefers_exact_column_names_over_data_with_header_words
 
     rows = [["Report", "Exam results"], ["First Name", "DOB"], ["Example Clinic", "Exam Room"]]
     assert find_header(rows) == 1
+
+
+@pytest.mark.parametrize(
+    "above",
+    [["Ann", "Lee", "ann@example.com"], ["Ann", "Lee", "6/30/1990"],
+     ["Ann", "Lee", "(555) 222-3344"], ["Ann", "Lee", "", "1990-06-30", ""]],
+)  # fmt: skip
+def test_rows_above_the_header_that_look_like_patients_stop_the_read(
+    tmp_path: Path, above: list[str]
+) -> None:
+    rows = [["Patients, clinic A"], above, [], HEADER, JOSE]
+    with pytest.raises(InputFileError) as excinfo:
+        open_table(write_csv(tmp_path / "p.csv", rows))
+    message = str(excinfo.value)
+    assert "row 2, above the header row (row 4), looks like patient data" in message
+    assert "\n" not in message
+    assert all(cell not in message for cell in above if cell)
+
+
+def test_two_tables_pasted_one_below_the_other_are_refused(tmp_path: Path) -> None:
+    rows = [["Ann", "Lee", "ann@example.com", "1990-06-30", "5552223344"], HEADER, JOSE]
+    with pytest.raises(InputFileError, match="row 1, above the header row"):
+        open_table(write_csv(tmp_path / "p.csv", rows))
+
+
+def test_title_rows_with_a_date_but_few_cells_are_still_skipped(tmp_path: Path) -> None:
+    rows = [["Export", "2024-06-01"], ["Clinic A", "Page 1", "of 2"], HEADER, JOSE]
+    table = open_table(write_csv(tmp_path / "p.csv", rows))
+    assert table.header_row == 3

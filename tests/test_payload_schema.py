@@ -35,7 +35,7 @@ def validator() -> Any:
 
 
 ROWS = [
-    ("Jane", "Doe", "jane@example.com", "1990-06-30", "(555) 222-3344", "NY", "", "12", "F",
+    ("Jane", "Doe", "jane@example.com", "1990-06-30", "(555) 222-3344", "MA", "", "12", "F",
      "2134", "1 Main St", "Boston", "16", "610", "2", "https://example.org/h", '{"id": 5}', "3",
      "0512345", "555.222.9999", "x"),
     ("Bob", "Smith", "bob@example.com", "6/30/90", "5552223344.0", "", "CA", "12, 15", "",

@@ -80,3 +80,16 @@ def test_default_output_takes_the_next_free_name(tmp_path: Path) -> None:
     (tmp_path / "p.results.xlsx").write_text("a person's fixes")
     (tmp_path / "p.results-2.xlsx").write_text("more fixes")
     assert default_output(tmp_path / "p.xlsx") == tmp_path / "p.results-3.xlsx"
+
+
+def test_run_note_warns_when_the_dob_column_mixes_orders(tmp_path: Path) -> None:
+    from bulk_invite import Settings, run
+
+    rows = ["First Name,Last Name,Email,DOB,Phone,State,Exam IDs"]
+    dobs = ["12/25/1990"] * 5 + ["25/12/1990", "05/06/1990"]
+    for i, dob in enumerate(dobs):
+        rows.append(f"A{i},B,p{i}@example.com,{dob},(555) 234-56{i:02d},NY,1822")
+    source = tmp_path / "mixed.csv"
+    source.write_text("\n".join(rows) + "\n")
+    summary = run(source, Settings(output=tmp_path / "o.xlsx"), command="check")
+    assert any("both day-first and month-first" in note for note in summary.notes)

@@ -190,7 +190,8 @@ def test_full_name_column_is_split_when_first_and_last_are_absent() -> None:
 
 def test_optional_fields_get_api_types() -> None:
     headers = (*HEADERS, "Gender", "pharmacy_id", "custom_pharmacy", "Zip", "webhook_url")
-    (row,) = check([(*JANE, "F", "16.0", "2", "2134", "https://example.org/h")], headers)
+    (row,) = check([(*JANE[:5], "MA", *JANE[6:], "F", "16.0", "2", "2134", "https://example.org/h")],
+                   headers)  # fmt: skip
     assert row.invite is not None
     payload = row.invite.payload
     assert (payload["gender"], payload["pharmacy_id"], payload["custom_pharmacy"]) == (2, 16, 2)
@@ -258,3 +259,155 @@ def test_order_is_settled_early_by_agreeing_evidence() -> None:
     stream = check_rows(Table(HEADERS, rows(), "t.csv", "csv"), Settings(), today=TODAY)
     next(stream)
     assert len(pulled) == 5
+
+
+def _dob_rows(dobs: Sequence[str], start: int = 1) -> list[tuple[str, ...]]:
+    return [(*JANE[:3], d, *JANE[4:6], str(n), "") for n, d in enumerate(dobs, start)]
+
+
+def test_date_contradicting_the_decided_order_after_the_window_flags_later_ambiguous_dates() -> (
+    None
+):
+    # Five month-first dates decide the order early; a day-first date comes after the decision.
+    dobs = [f"{m}/25/1990" for m in range(1, 6)] + ["05/06/1990", "25/12/1990", "07/08/1991"]
+
+    def rows() -> Iterator[SourceRow]:
+        for n, cells in enumerate(_dob_rows(dobs), start=2):
+            yield SourceRow(n, cells)
+
+    checker = RowChecker(resolve_columns(HEADERS), Settings(), today=TODAY, lookahead=100)
+    checked = list(checker.check(rows()))
+    assert "dob_order_uncertain" not in codes(checked[5])  # read before the contradiction
+    assert "dob_order_conflict" in codes(checked[6])
+    assert checked[7].status is Status.VALID and "dob_order_uncertain" in codes(checked[7])
+    decision = checker.date_order
+    assert decision is not None
+    assert (decision.order, decision.month_first, decision.day_first) == ("mdy", 5, 1)
+    assert decision.conflicting and decision.late_conflict_row == 8
+    assert (decision.assumed, decision.from_header) == (False, False)
+
+
+def test_assumed_order_contradicted_later_flags_ambiguous_dates_as_uncertain() -> None:
+    def rows() -> Iterator[SourceRow]:
+        for n, cells in enumerate(_dob_rows(["05/06/1990", "25/12/1990", "07/08/1991"]), 2):
+            yield SourceRow(n, cells)
+
+    checker = RowChecker(resolve_columns(HEADERS), Settings(), today=TODAY, lookahead=1)
+    checked = list(checker.check(rows()))
+    assert "dob_order_assumed" in codes(checked[0])
+    assert "dob_order_conflict" in codes(checked[1])
+    assert "dob_order_uncertain" in codes(checked[2])
+    assert checker.date_order is not None and checker.date_order.conflicting
+    assert checker.date_order.late_conflict_row == 3
+
+
+@pytest.mark.parametrize(
+    ("header", "dob"),
+    [("DOB (DD/MM/YYYY)", "1990-06-05"), ("Date of Birth (dd/mm/yy)", "1990-06-05"),
+     ("DOB (MM/DD/YYYY)", "1990-05-06")],
+)  # fmt: skip
+def test_header_hint_decides_the_order_of_an_ambiguous_column(header: str, dob: str) -> None:
+    headers = (*HEADERS[:3], header, *HEADERS[4:])
+    (row,) = check(_dob_rows(["05/06/1990"]), headers)
+    assert row.invite is not None and row.invite.payload["dob"] == dob
+    assert "dob_order_assumed" not in codes(row) and "dob_order_uncertain" not in codes(row)
+
+
+def test_data_contradicting_the_header_hint_is_a_conflict_not_a_silent_swap() -> None:
+    headers = (*HEADERS[:3], "DOB (MM/DD/YYYY)", *HEADERS[4:])
+    rows_ = _dob_rows(["25/12/1990", "05/06/1990"])
+    checker = RowChecker(resolve_columns(headers), Settings(), today=TODAY)
+    first, second = checker.check([SourceRow(n, c) for n, c in enumerate(rows_, 2)])
+    assert "dob_order_conflict" in codes(first)
+    assert second.invite is not None and second.invite.payload["dob"] == "1990-05-06"
+    assert "dob_order_uncertain" in codes(second)
+    assert checker.date_order is not None and checker.date_order.from_header
+    assert checker.date_order.order == "mdy" and checker.date_order.conflicting
+
+
+def test_year_first_header_hint_leaves_day_month_dates_to_detection() -> None:
+    headers = (*HEADERS[:3], "DOB (YYYY-MM-DD)", *HEADERS[4:])
+    (row,) = check(_dob_rows(["05/06/1990"]), headers)
+    assert "dob_order_assumed" in codes(row)
+
+
+@pytest.mark.parametrize("header", ["Last First", "Patient Name (Last First)", "Name Last First"])
+def test_last_first_name_header_splits_surname_first(header: str) -> None:
+    headers = (header, "Email", "DOB", "Phone", "Tele State", "Exams")
+    (row,) = check([("SMITH JOHN", *JANE[2:5], "NY", "12")], headers)
+    assert row.invite is not None
+    assert (row.invite.payload["first_name"], row.invite.payload["last_name"]) == (
+        "JOHN", "SMITH",
+    )  # fmt: skip
+
+
+def test_first_last_name_header_still_splits_given_name_first() -> None:
+    headers = ("First Last", "Email", "DOB", "Phone", "Tele State", "Exams")
+    (row,) = check([("John Smith", *JANE[2:5], "NY", "12")], headers)
+    assert row.invite is not None and row.invite.payload["first_name"] == "John"
+
+
+def test_every_test_mode_row_is_warned_whatever_gave_it_te() -> None:
+    headers = (*HEADERS[:5], "Tele State", *HEADERS[6:])
+    typed, from_state = (
+        check([(*JANE[:5], "te", *JANE[6:])], headers)[0],
+        check([(*JANE[:5], "TE", *JANE[6:])])[0],
+    )
+    (default,) = check([JANE[:5] + JANE[6:]], (*HEADERS[:5], *HEADERS[6:]),
+                       Settings(defaults={"tele_state": "TE"}))  # fmt: skip
+    for row in (typed, from_state, default):
+        assert row.invite is not None and row.invite.payload["tele_state"] == "TE"
+        assert "tele_state_test_mode" in codes(row)
+
+
+@pytest.mark.parametrize(
+    ("state", "raw", "zip_code"),
+    [("NJ", "7701", "07701"), ("MA", "2134", "02134"), ("New Hampshire", "3301", "03301"),
+     ("NY", "501", "00501"), ("PR", "601", "00601"), ("VI", "802", "00802"),
+     ("MA", "21341234", "02134-1234"), ("CT", "6103.0", "06103")],
+)  # fmt: skip
+def test_zip_leading_zero_is_restored_when_the_state_fits(
+    state: str, raw: str, zip_code: str
+) -> None:
+    headers = (*HEADERS, "Zip", "Tele State")
+    (row,) = check([(*JANE[:5], state, *JANE[6:], raw, "NY")], headers)
+    assert row.invite is not None and row.invite.payload["zip_code"] == zip_code
+    assert "zip_leading_zero_restored" in codes(row)
+
+
+@pytest.mark.parametrize(
+    ("state", "raw"),
+    [("TX", "7701"), ("MA", "7701"), ("CA", "501"), ("MA", "134"), ("NY", "601"),
+     ("TX", "1234567"), ("PR", "2134")],
+)  # fmt: skip
+def test_short_zip_that_does_not_fit_the_state_is_an_error_not_a_repair(
+    state: str, raw: str
+) -> None:
+    headers = (*HEADERS, "Zip")
+    (row,) = check([(*JANE[:5], state, *JANE[6:], raw)], headers)
+    assert row.status is Status.INVALID
+    assert "zip_leading_zero_mismatch" in codes(row)
+    (issue,) = [i for i in row.issues if i.code == "zip_leading_zero_mismatch"]
+    assert "digits" in issue.message and "Type the full 5-digit ZIP" in issue.message
+
+
+def test_zip_checks_tele_state_when_there_is_no_address_state() -> None:
+    headers = (*HEADERS[:5], "Tele State", *HEADERS[6:], "Zip")
+    texas, jersey = check([(*JANE[:5], "TX", *JANE[6:], "7701"),
+                           (*JANE[:5], "NJ", *JANE[6:], "7701")], headers)  # fmt: skip
+    assert "zip_leading_zero_mismatch" in codes(texas)
+    assert jersey.invite is not None and jersey.invite.payload["zip_code"] == "07701"
+
+
+def test_shipping_zip_checks_the_shipping_state() -> None:
+    headers = (*HEADERS, "Ship State", "Shipping Zip")
+    ok, bad = check([(*JANE, "NJ", "7701"), (*JANE, "TX", "7701")], headers)
+    assert ok.invite is not None and ok.invite.payload["shipping_zip_code"] == "07701"
+    assert "zip_leading_zero_mismatch" in codes(bad)
+
+
+def test_short_zip_with_no_state_at_all_is_repaired_with_a_warning() -> None:
+    headers = ("First Name", "Last Name", "Email", "DOB", "Phone", "Exam IDs", "Zip")
+    (row,) = check([(*JANE[:5], "12", "7701")], headers, Settings(defaults={"tele_state": "TE"}))
+    assert row.invite is not None and row.invite.payload["zip_code"] == "07701"
+    assert "zip_leading_zero_restored" in codes(row)

@@ -20,6 +20,8 @@ _GENDER_WORDS: dict[int, tuple[str, ...]] = {
 _GENDERS = {word: code for code, words in _GENDER_WORDS.items() for word in words}
 _EXAM_SPLIT = re.compile(r"[,;|/\s]+")
 _INTEGER = re.compile(r"[+]?(\d+)(?:\.0*)?")
+#: The largest integer the API takes (a signed 32-bit int); a larger ID is a typo or damage.
+MAX_API_INT = 2**31 - 1
 
 
 def normalize_gender(raw: str) -> FieldResult[int]:
@@ -75,6 +77,13 @@ def _normalize_exams(text: str) -> FieldResult[tuple[int, ...]]:
                 "numbers separated by commas, e.g. 12, 15.",
             )
         ids.append(int(match.group(1)))
+    too_big = next((i for i in ids if i > MAX_API_INT), None)
+    if too_big is not None:
+        return fail(
+            "exams_invalid",
+            f"{show(text)} contains {too_big}, too large for an exam ID (at most "
+            f"{MAX_API_INT}); check the IDs, e.g. 12, 15.",
+        )
     if 0 in ids:
         return fail(
             "exams_not_positive",
@@ -109,6 +118,12 @@ def _normalize_integer(text: str, minimum: int) -> FieldResult[int]:
         return fail(
             "number_invalid",
             f"{show(text)} is not {least} whole number; this column takes a numeric ID, e.g. 610.",
+        )
+    if int(match.group(1)) > MAX_API_INT:
+        return fail(
+            "number_invalid",
+            f"{show(text)} is too large for this ID (at most {MAX_API_INT}); check the value, "
+            "e.g. 610.",
         )
     return int(match.group(1)), ()
 

@@ -57,20 +57,33 @@ CODES: dict[str, Code] = {
     "dob_too_old": Code(E, "The date is more than 120 years ago.", "1890-01-01"),
     "dob_two_digit_year": Code(W, "A two-digit year was expanded to four digits.", "6/30/90"),
     "dob_time_ignored": Code(W, "A time of day next to the date was dropped.", "1990-06-30 13:45"),
+    "dob_excel_serial": Code(
+        W, "A bare number was read as an Excel date serial; the message shows the date.", "33000"
+    ),
     "dob_order_assumed": Code(
         W, "Ambiguous day/month; the column's order came from the date_order setting.", "06/05/1990"
     ),
     "dob_order_uncertain": Code(
-        W, "Ambiguous day/month in a column that mixes both orders; read like most.", "06/05/1990"
+        W,
+        "Ambiguous day/month in a column that mixes both orders; read in the column's order.",
+        "06/05/1990",
     ),
     # States.
     "state_unrecognized": Code(E, "Not a US state, DC or territory.", "Nowhere"),
     "tele_state_not_served": Code(E, "Qualiphy does not serve this telehealth state.", "AL"),
     "tele_state_from_state": Code(W, "tele_state was taken from the address state.", "NY"),
+    "tele_state_test_mode": Code(
+        W, "Test mode (TE): no provider is paged and the patient is not contacted.", "TE"
+    ),
     # ZIP codes.
     "zip_invalid": Code(E, "Not a 5-digit or ZIP+4 code.", "1234A"),
     "zip_leading_zero_restored": Code(
-        W, "Excel dropped leading zeros; they were restored.", "2134"
+        W,
+        "Excel dropped leading zeros; restored (they fit the row's state, or no state given).",
+        "2134",
+    ),
+    "zip_leading_zero_mismatch": Code(
+        E, "A ZIP lost its leading zeros, but the padded code is not in the row's state.", "7701"
     ),
     # Email.
     "email_invalid": Code(E, "Not a valid email address.", "jane.doe@"),

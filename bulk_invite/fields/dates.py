@@ -80,17 +80,36 @@ _HOW = "Write it as YYYY-MM-DD, e.g. 1990-06-30."
 
 @dataclass(frozen=True, slots=True)
 class DateOrderDecision:
-    """The day/month order chosen for a column and the evidence behind it."""
+    """The day/month order chosen for a column and the evidence behind it.
+
+    ``month_first``/``day_first`` count the column's unambiguous dates seen so far (a checker
+    keeps counting after it decides); ``assumed`` means no evidence settled the order, so it came
+    from the setting (or a year-first header hint); ``from_header`` means the column header said
+    the order (``DOB (DD/MM/YYYY)``); ``late_conflict_row`` is the first row whose date
+    contradicted the order after it had been decided (ambiguous dates above that row were read
+    without a warning; from it on they are flagged ``dob_order_uncertain``).
+    """
 
     order: DateOrder
     month_first: int
     day_first: int
     assumed: bool
+    from_header: bool = False
+    late_conflict_row: int | None = None
+
+    @property
+    def against(self) -> int:
+        """How many unambiguous dates only fit the other order than ``order``."""
+        if self.order == "dmy":
+            return self.month_first
+        if self.order == "mdy":
+            return self.day_first
+        return self.month_first + self.day_first
 
     @property
     def conflicting(self) -> bool:
-        """True when the column holds both clearly month-first and clearly day-first dates."""
-        return self.month_first > 0 and self.day_first > 0
+        """True when the column holds unambiguous dates that contradict its order (mixed)."""
+        return self.against > 0
 
 
 class DateOrderDetector:
@@ -217,7 +236,7 @@ def _parse(text: str, order: DateOrder, today: date, warnings: list[Problem]) ->
             )
         return parsed
     if text.isdigit() or _SERIAL.fullmatch(text):
-        return _parse_number(text, today)
+        return _parse_number(text, today, warnings)
     return _parse_words(text, today, warnings)
 
 
@@ -270,7 +289,7 @@ def _with_year(
     return _make(text, int(year), month, day)
 
 
-def _parse_number(text: str, today: date) -> date | Problem:
+def _parse_number(text: str, today: date, warnings: list[Problem]) -> date | Problem:
     compact = _COMPACT.fullmatch(text)
     if compact and 1800 <= int(compact[1]) <= today.year:
         return _make(text, int(compact[1]), int(compact[2]), int(compact[3]))
@@ -286,6 +305,15 @@ def _parse_number(text: str, today: date) -> date | Problem:
     born = _EXCEL_EPOCH + timedelta(days=whole)
     if not _years_before(today, _MAX_AGE_YEARS) <= born <= today:
         return _unrecognized(text)
+    # Date cells of a workbook arrive as ISO text; a bare number is a date that lost its format
+    # (a CSV export, a cell formatted as General), or not a date at all: say what it became.
+    warnings.append(
+        problem(
+            "dob_excel_serial",
+            f"{show(text)} is a bare number, read as an Excel date serial: {born.isoformat()}. "
+            f"Check it; write dates as YYYY-MM-DD (or format the column as Date in Excel).",
+        )
+    )
     return born
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .base import FieldResult, fail, problem, show, tidy
+from .base import FieldResult, Problem, fail, problem, show, tidy
 
 STATES: dict[str, str] = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -35,7 +35,7 @@ TELE_STATES = frozenset(STATES) - NOT_SERVED | {TEST_STATE}
 _EXTRA_NAMES = {
     "washingtondc": "DC", "washingtondistrictofcolumbia": "DC", "districtofcolumbia": "DC",
     "virginislands": "VI", "usvirginislands": "VI", "unitedstatesvirginislands": "VI",
-    "northernmarianas": "MP", "commonwealthofpuertorico": "PR", "test": TEST_STATE,
+    "northernmarianas": "MP", "commonwealthofpuertorico": "PR",
 }  # fmt: skip
 _LOOKUP: dict[str, str] = {
     **{code.lower(): code for code in (*STATES, *TERRITORIES, TEST_STATE)},
@@ -49,6 +49,18 @@ _ZIP5 = re.compile(r"[0-9]{5}")
 _ZIP9 = re.compile(r"([0-9]{5})\s*-?\s*([0-9]{4})")
 _ZIP_SHORT = re.compile(r"[0-9]{3,4}|[0-9]{7,8}")
 _EXCEL_FLOAT = re.compile(r"([0-9]+)\.0+")
+#: The first three digits of the ZIP codes that start with 0, by state: a ZIP that lost its
+#: leading zero(s) is repaired only when the repaired code belongs to the row's state (NY's
+#: 005 is Holtsville; its 063 Fishers Island is left out on purpose, being rare).
+_ZERO_PREFIXES: dict[str, frozenset[str]] = {
+    state: frozenset(f"{n:03d}" for n in numbers)
+    for state, numbers in {
+        "NY": range(5, 6), "PR": (6, 7, 9), "VI": range(8, 9), "MA": (*range(10, 28), 55),
+        "RI": range(28, 30), "NH": range(30, 39), "ME": range(39, 50),
+        "VT": (*range(50, 55), *range(56, 60)), "CT": range(60, 70), "NJ": range(70, 90),
+        "AE": range(90, 100),
+    }.items()
+}  # fmt: skip
 
 
 def normalize_state(raw: str) -> FieldResult[str]:
@@ -61,6 +73,8 @@ def _normalize_state(text: str) -> FieldResult[str]:
     if not text:
         return None, ()
     code = _LOOKUP.get(re.sub(r"[^a-z0-9]", "", text.lower()))
+    if code == TEST_STATE and text.upper() != TEST_STATE:
+        code = None  # test mode only from the exact code TE, never from "T.E." or a word
     if code is None:
         return fail(
             "state_unrecognized",
@@ -78,6 +92,8 @@ def normalize_tele_state(raw: str) -> FieldResult[str]:
 @lru_cache(maxsize=4096)
 def _normalize_tele_state(text: str) -> FieldResult[str]:
     code, problems = _normalize_state(text)
+    if code == TEST_STATE:
+        return code, (*problems, test_mode_warning())
     if code is None or code in TELE_STATES:
         return code, problems
     name = STATES.get(code) or TERRITORIES.get(code, code)
@@ -85,6 +101,42 @@ def _normalize_tele_state(text: str) -> FieldResult[str]:
         "tele_state_not_served",
         f"{show(text)}: Qualiphy does not serve {name} ({code}), so no provider can see this "
         "patient there. Use the state the patient will be in during the visit (TE for test mode).",
+    )
+
+
+def test_mode_warning() -> Problem:
+    """The warning every row in test mode (tele_state ``TE``) gets: nobody is contacted."""
+    return problem(
+        "tele_state_test_mode",
+        "TE is test mode: no provider is paged and the patient is not contacted; use the "
+        "patient's real state to send a real invite.",
+    )
+
+
+def normalize_zip_in_state(raw: str, state: str | None) -> FieldResult[str]:
+    """A ZIP code checked against the row's state (a USPS code) before leading zeros come back.
+
+    ``7701`` in Texas is not ``07701`` (New Jersey): a short number is padded only when the
+    padded code is one of ``state``'s; otherwise ``zip_leading_zero_mismatch``. With no state
+    (None, or ``TE``) this is :func:`normalize_zip`: repaired, with a warning.
+    """
+    value, problems = normalize_zip(raw)
+    if (
+        value is None
+        or state is None
+        or state == TEST_STATE
+        or not any(p.code == "zip_leading_zero_restored" for p in problems)
+        or value[:3] in _ZERO_PREFIXES.get(state, frozenset())
+    ):
+        return value, problems
+    text = tidy(raw)
+    digits = sum(c.isdigit() for c in text.split(".")[0])
+    name = STATES.get(state) or TERRITORIES.get(state, state)
+    return fail(
+        "zip_leading_zero_mismatch",
+        f"{show(text)} has {digits} digits; with its lost leading zero(s) back it would be "
+        f"{value}, which is not a ZIP code in {name} ({state}). Type the full 5-digit ZIP code, "
+        "and format the column as Text in Excel so the zeros stay.",
     )
 
 

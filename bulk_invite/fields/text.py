@@ -48,13 +48,18 @@ def _normalize_text(raw: str, max_length: int) -> FieldResult[str]:
     return _clean(raw, max_length, _TEXT_FORMULA_START)
 
 
-def split_full_name(raw: str) -> FieldResult[tuple[str, str]]:
-    """``(first, last)`` from ``Doe, John`` or ``John Doe``; guesses on longer names are warned."""
-    return _split_full_name(raw)
+def split_full_name(raw: str, last_first: bool = False) -> FieldResult[tuple[str, str]]:
+    """``(first, last)`` from ``Doe, John`` or ``John Doe``; guesses on longer names are warned.
+
+    ``last_first`` reads a name without a comma surname first (``DOE JOHN``), for a column whose
+    header says so (``Last First``, ``Patient Name (Last First)``); a comma always means
+    ``Last, First``.
+    """
+    return _split_full_name(raw, last_first)
 
 
 @lru_cache(maxsize=4096)
-def _split_full_name(raw: str) -> FieldResult[tuple[str, str]]:
+def _split_full_name(raw: str, last_first: bool) -> FieldResult[tuple[str, str]]:
     value, problems = _normalize_name(raw)
     if value is None:
         return None, problems
@@ -66,9 +71,17 @@ def _split_full_name(raw: str) -> FieldResult[tuple[str, str]]:
     words = value.split(" ")
     if len(words) < 2:
         return _cannot_split(value)
-    cut = -2 if len(words) > 2 and words[-1].lower().rstrip(".") in _SUFFIXES else -1
-    first, last = " ".join(words[:cut]), " ".join(words[cut:])
-    if len(words) + cut == 1:
+    suffix = len(words) > 2 and words[-1].lower().rstrip(".") in _SUFFIXES
+    if last_first:
+        # SMITH JOHN → John is the first name; a trailing suffix stays with the surname.
+        first = " ".join(words[1:-1] if suffix else words[1:])
+        last = f"{words[0]} {words[-1]}" if suffix else words[0]
+        plain = len(words) == (3 if suffix else 2)
+    else:
+        cut = -2 if suffix else -1
+        first, last = " ".join(words[:cut]), " ".join(words[cut:])
+        plain = len(words) + cut == 1
+    if plain:
         return _checked_pair(first, last, value, ())
     guess = problem(
         "name_split_guess",

@@ -22,19 +22,20 @@ def normalize_url(raw: str) -> FieldResult[str]:
 def _normalize_url(text: str) -> FieldResult[str]:
     if not text:
         return None, ()
+    scheme, host = "", None
     try:
-        parts = urlsplit(text)
-        host = parts.hostname
+        parts = urlsplit(text)  # raises ValueError on a broken IPv6 host ("https://[abc")
+        scheme, host = parts.scheme.lower(), parts.hostname
         parts.port  # noqa: B018  # raises ValueError on a malformed port
     except ValueError:
         host = None
-    if parts.scheme.lower() not in ("http", "https") or not host or _SPACE.search(text):
+    if scheme not in ("http", "https") or not host or _SPACE.search(text):
         return fail(
             "url_invalid",
             f"{show(text)} is not a complete web address; write it in full, starting with "
             "https://, e.g. https://example.com/qualiphy-hook.",
         )
-    if parts.scheme.lower() == "http" and not is_loopback_host(host):
+    if scheme == "http" and not is_loopback_host(host):
         return fail(
             "url_not_https",
             f"{show(text)} uses plain http; patient events must travel over https, so use "
