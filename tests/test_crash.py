@@ -26,7 +26,7 @@ KILLS = 12
 
 
 def send_command(csv_path: Path, base_url: str, journal: Path, out: Path) -> list[str]:
-    return send_argv(csv_path, base_url, journal, out, "--rate", "400", "--concurrency",
+    return send_argv(csv_path, base_url, journal, out, "--rate", "150", "--concurrency",
                      str(CONCURRENCY), "--quiet", "--read-timeout", "5")  # fmt: skip
 
 
