@@ -38,12 +38,10 @@ SAFE_TO_RETRY = frozenset({Kind.THROTTLED, Kind.NEVER_REACHED})
 #: Kinds that end the whole run at once.
 RUN_ENDING = frozenset({Kind.ACCOUNT, Kind.MISROUTED})
 
-PROVIDER_MISSING = "Need to add Patient Care Provider via Qualiphy Portal!"
 #: Account-level answers whose text is documented, so it may be repeated outside the workbook.
 KNOWN_ACCOUNT_MESSAGES = frozenset(
     {"Unauthorized access.", "You need to signed docusign and signed rx", "Need to sign contract!"}
 )
-RX_CONTRACT = "Need to sign Prescriptive Services Contract via Qualiphy Portal!"
 UNAUTHORIZED = "Unauthorized access."
 
 

@@ -8,8 +8,10 @@ Exceptions abort a whole run; a bad row is never an exception (it is an ``Issue`
     │   └── MissingColumnsError     required columns absent
     ├── SecretError                 the API key is missing or unsafely stored (exit 2)
     ├── JournalLockedError          another run holds the journal (exit 2)
-    ├── RunAborted                  the run stopped early and cleanly (exit 3); results are written
     └── OutputError                 the results could not be written (exit 2)
+
+A run that stops early (account error, API down, a long Retry-After, a signal) is not an
+exception: it returns its summary with exit code 3 or 130, and its results are written.
 
 Messages never contain patient data or the API key: they name files, columns and fields.
 """
@@ -45,9 +47,3 @@ class JournalLockedError(BulkInviteError):
 
 class OutputError(BulkInviteError):
     """The results workbook or summary could not be written."""
-
-
-class RunAborted(BulkInviteError):
-    """The run stopped before every row was attempted; unattempted rows stay resumable."""
-
-    exit_code = 3
