@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_options import api_options, apply, config_option
 from .errors import BulkInviteError
 from .hardening import harden, quiet_background_errors
 
@@ -39,22 +40,8 @@ def _carry(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     return tuple(c.strip() for c in (value or "").split(",") if c.strip())
 
 
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: ./bulk-invite.toml when it exists).",
-)
-
-
-def _apply(options: list[Callable[[Any], Any]], func: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    return _apply([
+    return apply([
         click.argument("file", type=click.Path(path_type=Path, dir_okay=False)),
         click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
                      help="Results workbook (default: <input>.results.xlsx beside the input)."),
@@ -83,18 +70,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     ], func)  # fmt: skip
 
 
-def _api_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    return _apply([
-        click.option("--base-url", help="Qualiphy API address [https://api.qualiphy.me]."),
-        click.option("--api-key-file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="File holding the API key (else QUALIPHY_API_KEY); must be chmod 600."),
-        click.option("--sandbox", is_flag=True,
-                     help="Use a built-in local sandbox API with a demo key (no network)."),
-    ], func)  # fmt: skip
-
-
 def _send_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    return _apply([
+    return apply([
         click.option("--rate", type=float, help="Requests per second, at most [5]."),
         click.option("--concurrency", type=int,
                      help="Requests in flight at once [adapts to --rate and the API's latency]."),
@@ -137,7 +114,7 @@ def check(**opts: Any) -> None:
 
 @cli.command(short_help="Validate a patient list and send its invites.")
 @_common
-@_api_options
+@api_options
 @_send_options
 def send(**opts: Any) -> None:
     """Validate FILE, send an invite for every valid row, write the results workbook."""

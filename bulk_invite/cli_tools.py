@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from .errors import UsageError
+from .cli_options import api_options, config_option
+from .errors import BulkInviteError, UsageError
 
 _METAVARS: dict[Any, str] = {int: "N", float: "NUMBER", str: "TEXT"}
 
@@ -69,65 +70,43 @@ def sandbox(host: str, port: int, invite_log: Path | None, **config: Any) -> Non
 
 
 @click.command(short_help="List the clinic's exams (and keep them for checks).")
-@click.option("--base-url", help="Qualiphy API address [https://api.qualiphy.me].")
-@click.option(
-    "--api-key-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="File holding the API key (else QUALIPHY_API_KEY); must be chmod 600.",
-)
-@click.option("--sandbox", "use_sandbox", is_flag=True, help="List the built-in sandbox's exams.")
+@api_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--save", is_flag=True, help="Keep the list so check and send validate exam IDs.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: ./bulk-invite.toml when it exists).",
-)
+@config_option
 def exams(
     base_url: str | None,
     api_key_file: Path | None,
-    use_sandbox: bool,
+    sandbox: bool,
     as_json: bool,
     save: bool,
     config_path: Path | None,
 ) -> None:
     """List the clinic's exams (ID, Rx or not, title) from the Qualiphy API."""
-    import requests
-
     from .catalog import catalog_path, parse_exam_list, save_catalog
     from .client import QualiphyClient
     from .config import build_settings, load_config
-    from .secret import Secret
+    from .pipeline import endpoint
 
-    flags = {"base_url": base_url, "api_key_file": api_key_file, "sandbox": use_sandbox}
+    flags = {"base_url": base_url, "api_key_file": api_key_file, "sandbox": sandbox}
     settings = build_settings(
         {k: v for k, v in flags.items() if v},
         load_config(config_path),
-        needs_key=not use_sandbox,
+        needs_key=not sandbox,
     )
     with contextlib.ExitStack() as stack:
-        if use_sandbox:
-            from .sandbox import DEMO_API_KEY, Sandbox
-
-            server = stack.enter_context(Sandbox())
-            url, key = server.base_url, Secret(DEMO_API_KEY)
-        else:
-            assert settings.api_key is not None
-            url, key = settings.base_url, settings.api_key
+        url, key = endpoint(settings, stack)
         client = QualiphyClient(url, key, timeouts=settings.timeouts)
         stack.callback(client.close)
-        try:
-            listing = parse_exam_list(client.exam_list())
-        except Exception as exc:  # network or HTTP failure: one line, no details from the API
-            check = client.check_key() if isinstance(exc, requests.HTTPError) else None
-            why = (
-                "the API key was refused" if check is not None and check.accepted is False
-                else "no answer (check --base-url and the network)"
-                if isinstance(exc, requests.ConnectionError | requests.Timeout)
-                else f"an unexpected answer ({type(exc).__name__})"
-            )  # fmt: skip
-            raise UsageError(f"Could not get the exam list from {url}: {why}.") from None
+        check = client.check_key()
+    if check.accepted is False:
+        raise UsageError(f"Could not get the exam list from {url}: {check.message}")
+    if check.unreachable:
+        raise UsageError(f"Could not get the exam list from {url}: no answer ({check.message}).")
+    try:
+        listing = parse_exam_list(check.catalog)
+    except BulkInviteError:
+        raise UsageError(f"Could not get the exam list from {url}: an unexpected answer.") from None
     if as_json:
         click.echo(json.dumps([{"id": e.id, "title": e.title, "rx_type": e.rx_type}
                                for e in listing], indent=1))  # fmt: skip
@@ -136,9 +115,9 @@ def exams(
         for exam in listing:
             click.echo(f"{exam.id:>6}  {'Rx' if exam.is_rx else '-':<3}  {exam.title}")
     if save:
-        path = save_catalog(listing, catalog_path(settings.base_url, sandbox=use_sandbox))
+        path = save_catalog(listing, catalog_path(settings.base_url, sandbox=sandbox))
         which = (
-            "send --sandbox runs" if use_sandbox
+            "send --sandbox runs" if sandbox
             else f"check and send runs against {settings.base_url} (flag or config base_url)"
         )  # fmt: skip
         click.echo(f"Saved {len(listing)} exams to {path}; {which} now check exam IDs.", err=True)
@@ -173,12 +152,7 @@ def config() -> None:
 
 
 @config.command("show")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: ./bulk-invite.toml when it exists).",
-)
+@config_option
 def config_show(config_path: Path | None) -> None:
     """Print the effective settings (flags aside) with the API key masked."""
     import os

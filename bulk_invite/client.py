@@ -289,13 +289,6 @@ class QualiphyClient:
         """POST one invite, exactly once (no retries here), and classify the result."""
         return self._post("/api/exam_invite", payload)
 
-    def exam_list(self) -> Any:
-        """The clinic's exam catalog from ``/api/exam_list`` (raises on any failure)."""
-        status, raw, _ = self._exchange("/api/exam_list", {})
-        if status != 200:
-            raise requests.HTTPError(f"exam_list answered {status}")
-        return json.loads(raw)
-
     def check_key(self) -> KeyCheck:
         """Ask ``/api/exam_list`` whether the key works, before any patient data is sent."""
         try:
@@ -306,7 +299,7 @@ class QualiphyClient:
             return KeyCheck(None)
         outcome = classify(status, raw, headers)
         if outcome.kind in (Kind.ACCOUNT, Kind.MISROUTED):
-            return KeyCheck(False, outcome.message)
+            return KeyCheck(False, stop_reason(outcome))
         if status == 200:
             try:
                 return KeyCheck(True, catalog=json.loads(raw))

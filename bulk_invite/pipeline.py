@@ -278,11 +278,11 @@ def _send(
 ) -> _Sent:
     """Plan against the journal, send what is left, and record the run."""
     with contextlib.ExitStack() as stack:
-        base_url, key = _endpoint(settings, stack)
+        base_url, key = endpoint(settings, stack)
         journal_path = settings.journal or default_journal_path(base_url, sandbox=settings.sandbox)
-        endpoint = "the sandbox" if settings.sandbox else canonical_base_url(base_url)
+        serves = "the sandbox" if settings.sandbox else canonical_base_url(base_url)
         journal = stack.enter_context(
-            Journal(journal_path, lock_wait=settings.lock_wait, endpoint=endpoint)
+            Journal(journal_path, lock_wait=settings.lock_wait, endpoint=serves)
         )
         journal.start_run(run_id, started.isoformat(timespec="seconds"), input_name, sha256)
         results, jobs = _plan(rows, journal, settings)
@@ -323,7 +323,7 @@ def _send(
     return sent
 
 
-def _endpoint(settings: Settings, stack: contextlib.ExitStack) -> tuple[str, Secret]:
+def endpoint(settings: Settings, stack: contextlib.ExitStack) -> tuple[str, Secret]:
     """The base URL and key to send with: the in-process sandbox's, or the configured ones."""
     if settings.sandbox:
         from .sandbox import DEMO_API_KEY, Sandbox
@@ -341,7 +341,6 @@ def _plan(
     """Decide, from the journal, which valid rows go out and which are already accounted for."""
     results: dict[int, RowResult] = {}
     jobs: list[Job] = []
-    first_row_of: dict[str, int] = {}
     window = settings.dedup_window_days * 86400
     now = time.time()
     for row in rows:
@@ -349,14 +348,9 @@ def _plan(
         if row.invite is None:
             results[number] = _check_result(row)
             continue
+        # Repeats inside the file are already `duplicate` rows: validation and this key share
+        # one identity rule (models.invite_identity).
         key = journal.key(row.invite.payload)
-        if key in first_row_of:
-            results[number] = RowResult(
-                Status.DUPLICATE,
-                error=f"Same patient and exams as row {first_row_of[key]}; this row is not sent.",
-            )
-            continue
-        first_row_of[key] = number
         entry = None if settings.force else journal.lookup(key)
         if entry is not None and entry.state == "unknown" and not settings.resend_unknown:
             # However old: nobody has yet said whether this patient got an invite.

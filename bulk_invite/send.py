@@ -19,7 +19,6 @@ from .catalog import as_mapping, parse_exam_list
 from .client import (
     RUN_ENDING,
     SAFE_TO_RETRY,
-    UNAUTHORIZED,
     Kind,
     Outcome,
     QualiphyClient,
@@ -97,7 +96,7 @@ class Sender:
         self._stop_event = stop_event or threading.Event()
         self.pacer = pacer or Pacer(settings.rate, stop=self._stop_event)
         self._on_row = on_row or (lambda event: None)
-        self._catalog = catalog or {}
+        self._catalog: Mapping[int, int] = {}
         self._sleep = sleep or self._wait
         self._now = now
         self._lock = threading.Lock()
@@ -106,8 +105,9 @@ class Sender:
         self._consecutive_failures = 0
         self._blocked_states: dict[str, str] = {}
         self._rx_blocked: str | None = None
-        self._rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx == 2}
-        self._non_rx_exams: set[int] = {e for e, rx in self._catalog.items() if rx != 2}
+        self._rx_exams: set[int] = set()
+        self._non_rx_exams: set[int] = set()
+        self._learn_catalog(catalog or {})
         self.requests_sent = 0
         self._workers: list[threading.Thread] = []
         self._taken: set[int] = set()
@@ -179,7 +179,7 @@ class Sender:
         finally:
             client.close()
         if check.accepted is False:
-            self._request_stop(check.message or UNAUTHORIZED, 3)
+            self._request_stop(check.message, 3)
             return False
         if check.unreachable:
             self._request_stop(
@@ -192,11 +192,15 @@ class Sender:
             self._observe(time.monotonic() - started)
             if not self._catalog and check.catalog is not None:
                 with contextlib.suppress(BulkInviteError):
-                    catalog = as_mapping(parse_exam_list(check.catalog))
-                    with self._lock:
-                        self._rx_exams = {e for e, rx in catalog.items() if rx == 2}
-                        self._non_rx_exams = {e for e, rx in catalog.items() if rx != 2}
+                    self._learn_catalog(as_mapping(parse_exam_list(check.catalog)))
         return check.accepted
+
+    def _learn_catalog(self, catalog: Mapping[int, int]) -> None:
+        """Which exams are Rx (``rx_type`` 2): only those rows stop on a missing Rx contract."""
+        with self._lock:
+            self._catalog = catalog
+            self._rx_exams = {e for e, rx in catalog.items() if rx == 2}
+            self._non_rx_exams = {e for e, rx in catalog.items() if rx != 2}
 
     @property
     def workers(self) -> int:
@@ -380,7 +384,9 @@ class Sender:
                 patient_exam_ids=outcome.patient_exam_ids,
                 sent_at=sent_at,
             )
-            self._record_health(ok=True, exams=job.invite.exams)
+            with self._lock:  # an exam that got through without the Rx contract is no Rx exam
+                self._non_rx_exams.update(e for e in job.invite.exams if e not in self._rx_exams)
+            self._record_health(ok=True)
             result = RowResult(
                 Status.SENT,
                 outcome.meeting_url,
@@ -437,9 +443,9 @@ class Sender:
             )
         self._finish(job, result, outcome.error_class)
 
-    def _record_health(self, *, ok: bool, exams: tuple[int, ...] = ()) -> None:
+    def _record_health(self, *, ok: bool) -> None:
+        """Count consecutive failures; enough of them in a row means the API is down."""
         with self._lock:
-            self._non_rx_exams.update(e for e in exams if e not in self._rx_exams)
             if ok:
                 self._consecutive_failures = 0
                 return
